@@ -1,0 +1,1 @@
+"""Shared pieces of the REST API: authentication, throttling, error bodies, base schemas."""

@@ -1,0 +1,42 @@
+"""Process-wide HTTP guards that belong to no single app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+log = logging.getLogger("caredesk.http")
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that is down answers 503 with a retry hint, never a 500 with a trace."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, (OperationalError, InterfaceError)):
+            log.warning("database unavailable", extra={"path": request.path})
+            response = JsonResponse(
+                {"error": {"code": "service_unavailable", "message": "The database is unavailable; retry shortly."}},
+                status=503,
+            )
+            response["Retry-After"] = "5"
+            return response
+        return None
+
+
+def login_locked_out(
+    request: HttpRequest, credentials: dict[str, object] | None = None, *args: object, **kwargs: object
+) -> HttpResponse:
+    body = {"error": {"code": "login_locked", "message": "Too many failed log-ins; try again in 15 minutes."}}
+    if request.path.startswith("/api/"):
+        return JsonResponse(body, status=429)
+    response = HttpResponse(body["error"]["message"], status=429, content_type="text/plain; charset=utf-8")
+    return response
