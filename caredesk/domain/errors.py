@@ -10,7 +10,9 @@
     │   ├── SeverityOneProcedure     Severity 1 asked for directly (High, then telephone)
     │   ├── ChannelNotAllowed        a package refuses this reporting channel
     │   ├── RoutedElsewhere          third-party, SOW change, MAC/D to the CSM...
-    │   └── CustomerDataFound        an upload holds End User customer data
+    │   ├── CustomerDataFound        an upload holds End User customer data; carries the findings
+    │   └── UploadRefused            an upload that cannot be scanned safely (bomb, traversal,
+    │                                binary...); carries a ``reason`` and the archive ``member``
     ├── InvalidTransition            a state change the lifecycle forbids (HTTP 409)
     ├── PermissionDenied             a role that may never do this (HTTP 403)
     ├── NotFound                     missing, or another tenant's (HTTP 404; never says which)
@@ -21,7 +23,7 @@ The domain never imports Django; config/ maps these classes to HTTP answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 
 class DomainError(Exception):
@@ -86,7 +88,46 @@ class RoutedElsewhere(RuleViolation):
 
 
 class CustomerDataFound(RuleViolation):
+    """An upload holds End User customer data.
+
+    ``findings`` are JSON-ready descriptions (type, member, line, column, masked preview); they
+    never hold the value that was found.
+    """
+
     code = "customer_data_found"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        findings: Sequence[Mapping[str, object]] = (),
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.findings: tuple[dict[str, object], ...] = tuple(dict(f) for f in findings)
+
+
+class UploadRefused(RuleViolation):
+    """An upload that cannot be scanned safely, so it is refused whatever the DC asks.
+
+    ``reason`` is a stable string (``"too_large"``, ``"compression_ratio"``, ``"too_deep"``,
+    ``"path_traversal"``, ``"symlink"``, ``"binary"``...); ``member`` names the archive member
+    at fault, if any.
+    """
+
+    code = "upload_refused"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        reason: str,
+        member: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.reason = reason
+        self.member = member
 
 
 class InvalidTransition(DomainError):
