@@ -178,6 +178,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # E-mail (Django 6.1 mailers): development prints to the console; otherwise SMTP at CAREDESK_EMAIL_URL.
 _email_url = env.get("CAREDESK_EMAIL_URL")
+MAILERS: dict[str, dict[str, object]]
 if _email_url is None and DEBUG:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 else:

@@ -8,20 +8,20 @@ from django.contrib import admin
 from caredesk.tenancy.models import ApiToken, AuditEvent, EndUserAccount, Reseller, Subscription, User
 
 
-class SubscriptionInline(admin.TabularInline):
+class SubscriptionInline(admin.TabularInline[Subscription, EndUserAccount]):
     model = Subscription
     extra = 0
     fields = ("service", "package", "term_start", "term_end", "deployment_timezone")
 
 
 @admin.register(Reseller)
-class ResellerAdmin(admin.ModelAdmin):
+class ResellerAdmin(admin.ModelAdmin[Reseller]):
     list_display = ("name", "is_active", "created_at")
     search_fields = ("name",)
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(admin.ModelAdmin[User]):
     list_display = ("email", "name", "role", "reseller", "available_24x7", "is_active")
     list_filter = ("role", "is_active", "reseller")
     search_fields = ("email", "name")
@@ -33,7 +33,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(EndUserAccount)
-class EndUserAccountAdmin(admin.ModelAdmin):
+class EndUserAccountAdmin(admin.ModelAdmin[EndUserAccount]):
     list_display = ("name", "department", "reseller", "country", "csm")
     list_filter = ("reseller",)
     search_fields = ("name", "department")
@@ -42,7 +42,7 @@ class EndUserAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("prefix", "name", "user", "created_at", "last_used_at", "revoked_at")
     readonly_fields = ("user", "reseller", "prefix", "digest", "created_at", "created_by", "last_used_at")
     search_fields = ("prefix", "name", "user__email")
@@ -52,7 +52,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     list_display = ("at", "kind", "actor", "actor_role", "subject_type", "subject_id")
     list_filter = ("kind",)
 

@@ -3,14 +3,14 @@ answers "not found" for anything outside the actor's tenant, never "forbidden"."
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Model, Q, QuerySet
 
 from caredesk.domain.errors import NotFound
 from caredesk.domain.tenancy.roles import Role, is_vendor
 from caredesk.tenancy.models import ApiToken, EndUserAccount, Reseller, Subscription, User
 
 
-def _scope(actor: User, qs: QuerySet, field: str = "reseller_id") -> QuerySet:
+def _scope[M: Model](actor: User, qs: QuerySet[M], field: str = "reseller_id") -> QuerySet[M]:
     if is_vendor(actor.role_enum):
         return qs
     return qs.filter(**{field: actor.reseller_id})

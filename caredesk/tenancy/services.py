@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils.timezone import now
 
 from caredesk.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from caredesk.domain.tenancy import roles
@@ -182,7 +182,7 @@ def user_deactivate(*, actor: User, user_id: int) -> User:
         roles.check_can_remove_designated_contact(_active_dc_count(user.reseller_id, lock=True))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now())
     audit_record(actor=actor, kind="user_deactivated", subject=user, reseller_id=user.reseller_id)
     return user
 
@@ -427,16 +427,17 @@ def token_create(
 ) -> tuple[ApiToken, str]:
     """Mint a token. Anyone may mint their own; a vendor admin may mint one for any active user.
     Returns the row and the secret, which is never stored and never shown again."""
-    target = actor if user_id is None or user_id == actor.pk else None
-    if target is None:
+    target = actor
+    if user_id is not None and user_id != actor.pk:
         if actor.role_enum is not Role.VENDOR_ADMIN:
             raise PermissionDenied("Only a vendor admin may mint a token for another user.")
-        target = User.objects.filter(pk=user_id, is_active=True).first()
-        if target is None:
+        other = User.objects.filter(pk=user_id, is_active=True).first()
+        if other is None:
             raise ValidationFailed("no such user", errors={"user_id": "no active user with this id"})
+        target = other
     if not name.strip():
         raise ValidationFailed("name is required", errors={"name": "must not be empty"})
-    if expires_at is not None and expires_at <= timezone.now():
+    if expires_at is not None and expires_at <= now():
         raise ValidationFailed("expiry in the past", errors={"expires_at": "must be in the future"})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -464,7 +465,7 @@ def token_revoke(*, actor: User, token_id: int) -> ApiToken:
 
     token = token_get_for_actor(actor=actor, token_id=token_id)
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = now()
         token.save(update_fields=["revoked_at"])
         audit_record(actor=actor, kind="token_revoked", subject=token, reseller_id=token.reseller_id)
     return token
@@ -475,7 +476,7 @@ def token_authenticate(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
-    now = timezone.now()
+    now = now()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
     if token.expires_at is not None and token.expires_at <= now:
