@@ -86,17 +86,22 @@ class WindowRule:
         return f"{','.join(self.day_names)} {self.start:%H:%M}-{end} {self.timezone}"
 
 
+# Names in some system tz databases that are not zones but aliases of the host's own setting:
+# a policy or a deployment must never depend on the machine it runs on.
+_HOST_ALIASES = frozenset({"localtime", "posixrules"})
+
+
 @cache
 def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones()) - _HOST_ALIASES
 
 
 def load_zone(key: str) -> zoneinfo.ZoneInfo:
     """The IANA zone ``key``; ``KeyError`` for anything that is not a canonical, known key.
 
     ``available_timezones`` is checked as well as ``ZoneInfo`` so that a case variant that a
-    case-insensitive file system would happen to resolve ("est"), or a non-zone file such as
-    "localtime", is refused the same way on every platform.
+    case-insensitive file system would happen to resolve ("est"), or the host alias "localtime"
+    that some system databases list, is refused the same way on every platform.
     """
     if key not in _known_zones():
         raise KeyError(key)

@@ -224,10 +224,9 @@ def occurrence_on(rule: WindowRule, day: date, tz: tzinfo) -> Occurrence | None:
 
 
 def _days(first: date, last: date) -> Iterable[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += _ONE_DAY
+    # Counted rather than "day += 1 until past last": 9999-12-31 has no successor.
+    for offset in range((last - first).days + 1):
+        yield first + offset * _ONE_DAY
 
 
 def occurrences(
