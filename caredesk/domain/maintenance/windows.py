@@ -256,9 +256,9 @@ def occurrences(
             tz = _zone_for(rule, deployment, zones)
             if end_u == start_u:  # still resolved the zone above: the same errors as any interval
                 continue
-            # An occurrence anchored two local days before ``start`` can still reach it (a 24-hour
-            # window that crosses midnight, lengthened by a DST change); none anchored after the
-            # local date of ``end`` can start before it.
+            # By wall clock an occurrence anchored on the local day before ``start``'s can reach it
+            # (a window that crosses midnight); one more day covers a clock that falls back across
+            # midnight. None anchored after the local date of ``end`` can start before it.
             first = start_u.astimezone(tz).date() - 2 * _ONE_DAY
             last = end_u.astimezone(tz).date()
             for day in _days(first, last):

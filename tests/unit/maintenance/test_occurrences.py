@@ -361,7 +361,7 @@ def test_a_leap_day_is_an_ordinary_tuesday() -> None:
     ]
 
 
-def test_a_24_hour_window_crossing_midnight_is_found_from_two_days_later() -> None:
+def test_a_24_hour_window_crossing_midnight_is_found_from_the_next_day() -> None:
     whole_day = WindowRule("x", (1,), time(23, 0), time(23, 0), "EST")  # Tue 23:00 to Wed 23:00 EST
     found = occurrences([whole_day], z("2027-01-14 03:59"), z("2027-01-14 04:00"))
     assert spans(found) == [("2027-01-13 04:00", "2027-01-14 04:00")]
