@@ -78,7 +78,8 @@ def rules(draw: st.DrawFn) -> WindowRule:
 def instants(draw: st.DrawFn, deployment: str) -> datetime:
     """Near one of the deployment zone's offset changes most of the time, anywhere otherwise."""
     near = transitions(deployment)
-    if near and draw(st.booleans()):
+    use_near: bool = draw(st.booleans())
+    if near and use_near:
         base = draw(st.sampled_from(near))
         return base + timedelta(seconds=draw(st.integers(-2 * 86400, 2 * 86400)))
     return draw(st.datetimes(LOW.replace(tzinfo=None), HIGH.replace(tzinfo=None), timezones=st.just(UTC)))

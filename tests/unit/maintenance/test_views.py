@@ -13,8 +13,10 @@ import vobject
 
 from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.maintenance import (
+    CalendarEvent,
     Move,
     Notice,
+    Occurrence,
     calendar_events,
     conflicts,
     merge_schedule,
@@ -181,7 +183,7 @@ NOW = z("2027-01-10 12:00")
 LABELS = {"outbound_engagement": "Outbound Engagement (including Mobile Marketing)"}
 
 
-def effective_week() -> list:  # type: ignore[type-arg]
+def effective_week() -> list[Occurrence]:
     move = Move("outbound_engagement", z("2027-01-12 05:00"), z("2027-01-12 20:00"))
     notice = Notice(
         "outbound_engagement",
@@ -200,7 +202,7 @@ def effective_week() -> list:  # type: ignore[type-arg]
     )
 
 
-def feed(events: list) -> bytes:  # type: ignore[type-arg]
+def feed(events: list[CalendarEvent]) -> bytes:
     """What the feed adapter does with the domain's events: one VEVENT per event, via the library."""
     cal = icalendar.Calendar()
     cal.add("PRODID", "-//caredesk//maintenance//EN")
@@ -210,7 +212,7 @@ def feed(events: list) -> bytes:  # type: ignore[type-arg]
         for name, value in event.properties():
             vevent.add(name, value)
         cal.add_component(vevent)
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def test_calendar_events_carry_stable_uids_and_a_moved_occurrence_keeps_its_planned_uid() -> None:
