@@ -1,0 +1,91 @@
+"""E-mail addresses, SIP URIs and SIP display names.
+
+- **E-mail**: ``local@domain.tld`` with an alphabetic top-level label, also URL-encoded
+  (``jane%40example.com`` in an nginx query string). Not e-mail: Java object ids
+  (``Foo@6d06d69c``: no dotted domain), retina asset names (``logo@2x.png``: the "TLD" is a file
+  extension), and the values of Call-ID/Message-ID-like keys and headers, whose ``id@host`` form
+  only looks like an address.
+- **SIP URI**: ``sip:`` or ``sips:`` with a user part, ``user@host[:port]`` where host is a name,
+  an IPv4 or a bracketed IPv6 literal. A URI without a user (``sip:10.0.0.5:5060``, a proxy) is
+  not a SIP finding; its host is reported as an IP address by the IP detector.
+- **Display name**: the quoted (or, after a From/To/Contact/P-Asserted-Identity header, plain)
+  name written before ``<sip:``, ``<sips:`` or ``<tel:``: the caller's name. Network placeholders
+  such as ``Anonymous`` or ``Unavailable`` are not names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Final
+
+from caredesk.domain.sanitize import context
+
+_LABEL: Final = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
+_EMAIL_RE: Final = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])"
+    r"(?P<local>[A-Za-z0-9_+\-](?:[A-Za-z0-9._+\-]|%(?!40)[0-9A-Fa-f]{2})*)"
+    r"(?:@|%40)"
+    rf"(?P<domain>(?:{_LABEL}\.)+(?P<tld>[A-Za-z]{{2,24}}))"
+    r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])"
+)
+
+# File extensions that follow "@2x"-style asset names; never top-level domains in our logs.
+_FILE_EXTENSIONS: Final = frozenset(
+    {
+        "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "css", "js", "map", "html",
+        "htm", "log", "txt", "json", "xml", "gz", "tar", "wav", "mp3", "pdf", "jar", "class",
+        "java", "py", "so", "dll", "exe", "woff", "woff2", "ttf",
+    }
+)  # fmt: skip
+
+_SIP_RE: Final = re.compile(
+    r"(?i)(?<![A-Za-z0-9.+\-])sips?:"
+    r"[A-Za-z0-9\-_.!~*'()&=+$,;?/%]+@"
+    rf"(?:\[[0-9A-Fa-f:.]+\]|{_LABEL}(?:\.{_LABEL})*)"
+    r"(?::\d{1,5})?"
+)
+
+_QUOTED_DISPLAY_RE: Final = re.compile(
+    r'(?P<q>\\?")(?P<name>(?:[^"\\]|\\[^"])+?)(?P=q)[ \t]*<(?:sips?|tel):', re.IGNORECASE
+)
+_TOKEN_DISPLAY_RE: Final = re.compile(
+    r"(?im)(?:^|\\r\\n|\\n)[ \t]*(?:From|To|f|t|Contact|m|P-Asserted-Identity|"
+    r"P-Preferred-Identity|Remote-Party-ID|Referred-By|Diversion)[ \t]*:[ \t]*"
+    r"(?P<name>[^\"<>\s:;,][^\"<>:;,]*?)[ \t]*<(?:sips?|tel):"
+)
+_NOT_A_NAME: Final = frozenset(
+    {
+        "anonymous", "unknown", "unavailable", "restricted", "private", "withheld",
+        "out of area", "wireless caller", "toll free", "payphone", "no caller id",
+    }
+)  # fmt: skip
+
+
+def find_emails(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int, int]]:
+    for m in _EMAIL_RE.finditer(text):
+        if m.group("tld").lower() in _FILE_EXTENSIONS:
+            continue
+        if neutral.emails.overlaps(*m.span()):
+            continue
+        yield m.span()
+
+
+def find_sip_uris(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int, int]]:
+    for m in _SIP_RE.finditer(text):
+        if not neutral.everything.overlaps(*m.span()):
+            yield m.span()
+
+
+def _is_name(name: str) -> bool:
+    stripped = name.strip().strip("'").strip()
+    if not stripped or stripped.lower() in _NOT_A_NAME:
+        return False
+    return any(ch.isalnum() for ch in stripped)
+
+
+def find_display_names(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int, int]]:
+    for rx in (_QUOTED_DISPLAY_RE, _TOKEN_DISPLAY_RE):
+        for m in rx.finditer(text):
+            if _is_name(m.group("name")) and not neutral.everything.overlaps(*m.span("name")):
+                yield m.span("name")
