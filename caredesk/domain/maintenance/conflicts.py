@@ -82,10 +82,8 @@ def conflicts(
         # (ends are sorted too), then walk until one starts after it.
         index = _first_ending_after(working, occurrence.start)
         while index < len(working) and starts[index] < occurrence.end:
-            start = max(working[index][0], occurrence.start)
-            end = min(working[index][1], occurrence.end)
-            if end > start:
-                overlaps.append((start, end))
+            # Never empty: this interval ends after the occurrence starts and starts before it ends.
+            overlaps.append((max(working[index][0], occurrence.start), min(working[index][1], occurrence.end)))
             index += 1
         if overlaps:
             found.append(Conflict(occurrence, tuple(overlaps)))

@@ -10,7 +10,8 @@ Concepts
 
 Invariants
 - All instants are aware; results are in UTC. Half-open intervals throughout: an occurrence
-  contains ``start`` and not ``end``; it overlaps ``[a, b)`` iff ``start < b and end > a``.
+  contains ``start`` and not ``end`` (never empty: ``start < end``); it overlaps ``[a, b)`` iff
+  ``start < b and end > a``.
 - ``occurrences`` returns every planned occurrence overlapping the asked interval, whole and
   unclipped (one that began the day before ``start`` is included), in time order; an empty asked
   interval (``start == end``) overlaps nothing.
@@ -122,6 +123,12 @@ class Occurrence:
     source: Source = "planned"
     moved_from: datetime | None = None
     notice: Notice | None = None
+
+    def __post_init__(self) -> None:
+        if not self.start < self.end:
+            raise ValidationFailed(
+                "a maintenance occurrence must end after it starts", errors={"end": "not after start"}
+            )
 
     @property
     def duration(self) -> timedelta:
@@ -395,7 +402,6 @@ def in_window(
         rules = [rule for rule in rules if rule.service == service]
         moves = [move for move in moves if move.service == service]
         notices = [notice for notice in notices if notice.service == service]
-    for occurrence in schedule(rules, at, at + _TICK, deployment_tz=deployment_tz, moves=moves, notices=notices):
-        if occurrence.contains(at):
-            return occurrence
-    return None
+    # With microsecond instants, overlapping [at, at + 1 us) is exactly holding ``at``.
+    holding = schedule(rules, at, at + _TICK, deployment_tz=deployment_tz, moves=moves, notices=notices)
+    return holding[0] if holding else None

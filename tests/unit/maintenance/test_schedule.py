@@ -10,6 +10,7 @@ from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.maintenance import (
     Move,
     Notice,
+    Occurrence,
     WindowRule,
     in_window,
     merge_schedule,
@@ -30,6 +31,7 @@ def test_a_window_holds_its_start_instant() -> None:
     found = in_window(OUTBOUND, z("2027-01-12 05:00"))
     assert found is not None
     assert (found.start, found.end, found.source) == (z("2027-01-12 05:00"), z("2027-01-12 08:00"), "planned")
+    assert found.contains(z("2027-01-12 05:00")) and not found.contains(z("2027-01-12 08:00"))
 
 
 def test_a_window_holds_its_last_microsecond_but_not_its_end() -> None:
@@ -177,3 +179,14 @@ def test_notices_and_moves_need_aware_instants() -> None:
         Notice("premier_edition", datetime(2027, 1, 15, 14), z("2027-01-15 16:00"), "x")
     with pytest.raises(ValidationFailed):
         Move("premier_edition", z("2027-01-15 14:00"), datetime(2027, 1, 15, 14))
+
+
+def test_an_empty_interval_has_no_effective_occurrences_even_with_moves_and_notices() -> None:
+    notice = Notice("outbound_engagement", z("2027-01-12 04:00"), z("2027-01-12 06:00"), "hotfix")
+    at = z("2027-01-12 05:30")
+    assert schedule(OUTBOUND, at, at, moves=[MOVE], notices=[notice]) == []
+
+
+def test_an_occurrence_is_never_empty() -> None:
+    with pytest.raises(ValidationFailed, match="end after it starts"):
+        Occurrence("outbound_engagement", z("2027-01-12 05:00"), z("2027-01-12 05:00"))

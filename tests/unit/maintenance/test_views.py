@@ -285,3 +285,11 @@ def test_dtstamp_is_the_now_passed_in() -> None:
     assert event.stamp == NOW
     with pytest.raises(ValidationFailed):
         calendar_events(effective_week(), scope="a", uid_domain="d", now=datetime(2027, 1, 10, 12))
+
+
+def test_a_reschedule_draft_ignores_working_hours_before_the_earliest_start() -> None:
+    (found,) = occurrences(shipped_rules("outbound_engagement"), z("2027-01-12 00:00"), z("2027-01-13 00:00"))
+    working = [(z("2027-01-11 09:00"), z("2027-01-11 17:00")), (z("2027-01-12 09:00"), z("2027-01-12 17:00"))]
+    assert suggest_start(found, working, not_before=z("2027-01-12 07:00"), not_after=z("2027-01-13 00:00")) == z(
+        "2027-01-12 17:00"
+    )
