@@ -630,20 +630,19 @@ def fold_clocks(
         if as_of.tzinfo is None or as_of.utcoffset() is None:
             raise ValueError("as_of must be an aware datetime (with a UTC offset)")
         as_of = as_of.astimezone(UTC)
-    fold = _Fold(policy, package, calendar)
-    previous: datetime | None = None
-    last = events[0].at
-    for index, event in enumerate(events):
-        if previous is not None and event.at < previous:
+    for index in range(1, len(events)):
+        if events[index].at < events[index - 1].at:
             _Fold.fail(
                 index,
-                f"out of time order: {format_instant(event.at)} is before the previous event "
-                f"at {format_instant(previous)}",
+                f"out of time order: {format_instant(events[index].at)} is before the previous event "
+                f"at {format_instant(events[index - 1].at)}",
                 field="at",
             )
-        previous = event.at
+    fold = _Fold(policy, package, calendar)
+    last = events[0].at
+    for index, event in enumerate(events):
         if as_of is not None and event.at > as_of:
-            continue
+            break
         last = event.at
         fold.apply(index, event)
     if as_of is None:
