@@ -18,10 +18,12 @@ Invariants
 - Local wall-clock time follows the business-calendar rule of DOMAIN.md: the occurrence holds the
   instants whose wall-clock time lies in the rule's ``[start, end)`` on its anchor day. A DST change
   inside it makes it shorter or longer in real time (a 00:00-06:00 window is 5 or 7 hours on those
-  nights); a start or end that falls in a skipped hour is the instant the clock jumps. When the
-  clock goes back across an end (or start), the occurrence runs to the *last* instant the clock
-  shows its end: an occurrence is always one unbroken interval, never split into two pieces around
-  the repeated hour. An occurrence left empty by a skipped hour does not exist.
+  nights); a start or end that falls in a skipped hour is the instant the clock jumps. An
+  occurrence is always one unbroken interval, from the first to the last of those instants, never
+  split in two around a repeated hour: when the clock goes back across its end, it runs until the
+  clock reaches the end the second time (a window ending at 01:30 in New York on the night 02:00
+  EDT becomes 01:00 EST ends at 01:30 EST). An occurrence left empty by a skipped hour does not
+  exist.
 - Nothing here reads the clock or does I/O.
 """
 
@@ -198,9 +200,19 @@ def first_instant(wall: datetime, tz: tzinfo) -> datetime:
 
 
 def last_instant(wall: datetime, tz: tzinfo) -> datetime:
-    """The last instant at which the clock in ``tz`` shows ``wall`` or has jumped past it."""
+    """The last instant at which the clock in ``tz``, running forward, reaches ``wall`` or jumps
+    past it: the end of the instants whose wall-clock time is just below ``wall``.
+
+    When the clock is set back *to* exactly ``wall`` (Havana: 01:00 back to 00:00), the second
+    showing is arrived at from above, so it ends nothing: the first showing is the end.
+    """
     real, u0, u1 = _candidates(wall, tz)
-    return real[-1] if real else _jump(wall, tz, u0, u1)
+    if not real:
+        return _jump(wall, tz, u0, u1)
+    last = real[-1]
+    if len(real) > 1 and _wall(last - _TICK, tz) >= wall:
+        return real[0]
+    return last
 
 
 # --- planned occurrences ----------------------------------------------------------------------

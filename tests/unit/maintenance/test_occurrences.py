@@ -277,6 +277,16 @@ def test_a_zone_whose_clocks_skip_midnight_starts_a_midnight_window_at_the_jump(
     assert spans([found]) == [("2027-03-14 05:00", "2027-03-14 10:00")]
 
 
+def test_a_clock_set_back_to_exactly_a_windows_end_does_not_reopen_it() -> None:
+    # Havana 2026-11-01: 01:00 CDT goes back to 00:00 CST at 05:00Z, so Sunday 00:00 shows twice;
+    # the Saturday window ends when the clock first reaches Sunday 00:00 (04:00Z) and the Sunday
+    # window starts there: neither swallows the other's hour.
+    both = [saturday("00:00", "00:00"), sunday("00:00", "06:00")]  # 00:00-00:00 is a whole day
+    found = occurrences(both, z("2026-10-31 00:00"), z("2026-11-02 00:00"), deployment_tz="America/Havana")
+    assert spans(found) == [("2026-10-31 04:00", "2026-11-01 04:00"), ("2026-11-01 04:00", "2026-11-01 11:00")]
+    assert [o.duration for o in found] == [timedelta(hours=24), timedelta(hours=7)]
+
+
 # --- New Year and leap days -------------------------------------------------------------------
 
 # Local EST days Monday 2026-12-28 to Tuesday 2027-01-05, inclusive.
