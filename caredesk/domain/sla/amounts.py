@@ -16,9 +16,10 @@ with ``errors={"amount": message}``). 24x7 arithmetic is done in UTC, never in w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from caredesk.domain.errors import InvalidAmount
@@ -49,6 +50,10 @@ class Amount:
 
     value: Decimal | float
     unit: str
+    # Precomputed at construction (exact, via Decimal): seconds for m/h/bm/bh; for bd the whole
+    # number of days when the value is integral (then days * day length is exact in floats).
+    _fixed: float | None = field(init=False, repr=False, compare=False, default=None)
+    _days: int | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         if self.unit not in UNITS:
@@ -59,6 +64,12 @@ class Amount:
         if not Decimal(value).is_finite() or value < 0:
             message = f"SLA amounts must be finite and not negative, got {value!r}"
             raise InvalidAmount(message, errors={"amount": message})
+        per_unit = UNITS[self.unit][0]
+        exact = Decimal(value)
+        if per_unit is not None:
+            object.__setattr__(self, "_fixed", float(exact * per_unit))
+        elif exact == exact.to_integral_value() and exact < 2**31:
+            object.__setattr__(self, "_days", int(exact))
 
     @property
     def business(self) -> bool:
@@ -67,14 +78,13 @@ class Amount:
 
     def seconds(self, calendar: BusinessCalendar | None = None) -> float:
         """Length in seconds on its own clock; ``bd`` needs the calendar's business-day length."""
-        per_unit = UNITS[self.unit][0]
-        if per_unit is None:
-            if calendar is None:
-                raise ValueError("a business-day amount needs a calendar")
-            factor = Decimal(calendar.business_day_seconds)
-        else:
-            factor = Decimal(per_unit)
-        return float(Decimal(self.value) * factor)
+        if self._fixed is not None:
+            return self._fixed
+        if calendar is None:
+            raise ValueError("a business-day amount needs a calendar")
+        if self._days is not None:
+            return self._days * calendar.business_day_seconds
+        return float(Decimal(self.value) * Decimal(calendar.business_day_seconds))
 
     def __str__(self) -> str:
         value = self.value
@@ -90,9 +100,14 @@ def _float_text(value: float) -> str:
 
 def parse_amount(text: str) -> Amount | None:
     """Parse ``"15m"``, ``"4h"``, ``"90bm"``, ``"6bh"``, ``"2bd"``, ``"1.5bd"``; ``"-"`` is None."""
-    if not isinstance(text, str):
-        message = f"an SLA amount must be text such as '6bh', got {text!r}"
-        raise InvalidAmount(message, errors={"amount": message})
+    if isinstance(text, str):
+        return _parse_cached(text)
+    message = f"an SLA amount must be text such as '6bh', got {text!r}"
+    raise InvalidAmount(message, errors={"amount": message})
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(text: str) -> Amount | None:
     stripped = text.strip()
     if stripped == "-":
         return None
