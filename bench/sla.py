@@ -297,14 +297,52 @@ def fmt(x: float | None) -> str:
     return "n/a" if x is None else f"{x:,.0f}"
 
 
+def write_eval_input(path: Path, n: int, seed: int) -> int:
+    """The same workload as JSON Lines for `caredesk calendar eval`: n lines, alternately add and elapsed."""
+    w = Work(n, seed, BusinessCalendar.from_dict(CAL))
+    cal = {**CAL, "hours": {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+
+    def iso(d: datetime) -> str:
+        return d.isoformat().replace("+00:00", "Z")
+
+    with path.open("w") as out:
+        for i in range(n):
+            if i % 2 == 0:
+                line = {
+                    "id": i,
+                    "calendar": cal,
+                    "op": "add",
+                    "start": iso(w.add_starts[i]),
+                    "amount": w.amount_texts[i],
+                }
+            else:
+                line = {
+                    "id": i,
+                    "calendar": cal,
+                    "op": "elapsed",
+                    "start": iso(w.el_starts[i]),
+                    "end": iso(w.el_ends[i]),
+                }
+            out.write(json.dumps(line) + "\n")
+    print(f"wrote {n:,} lines to {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a tenth of the workload")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--peer-seconds", type=float, default=20.0, help="time cap per slow-peer phase")
     parser.add_argument("--cpu", type=int, default=None, help="CPU to pin to (default: the first allowed)")
+    parser.add_argument(
+        "--write-eval-input",
+        metavar="FILE",
+        help="only write the workload as `caredesk calendar eval` input (half add, half elapsed) and exit",
+    )
     args = parser.parse_args(argv)
     n = 10_000 if args.quick else 100_000
+    if args.write_eval_input:
+        return write_eval_input(Path(args.write_eval_input), n, args.seed)
 
     if hasattr(os, "sched_setaffinity"):
         cpu = args.cpu if args.cpu is not None else min(os.sched_getaffinity(0))

@@ -13,7 +13,8 @@ CAL is the calendar as JSON (see ``BusinessCalendar.from_dict``); INSTANT is ISO
 offset (``Z`` or ``+HH:MM``), a naive one is refused. Output instants are UTC with ``Z``, to the
 second. Rounding, decided so that a deadline is never early: the due instant is computed to the
 microsecond and then rounded UP to the whole second; ``business_seconds`` is rounded DOWN (floor).
-An amount may be on either clock (``15m``, ``4h`` add absolute time). Blank lines are skipped.
+An amount may be on either clock (``15m``, ``4h`` add absolute time). Blank lines are skipped;
+a line that is not UTF-8 or not exactly one JSON object is an error of that line alone.
 
 Exit status: 0 when every line answered; 1 when any line got an ``error`` (the others still
 answer); 2 for a bad command line or an unreadable FILE (one line on stderr).
@@ -36,6 +37,9 @@ from caredesk.domain.sla.calendar import BusinessCalendar
 
 PROG = "caredesk calendar eval"
 USAGE = f"usage: {PROG} [FILE|-]\n"
+
+
+_DECODER = json.JSONDecoder()
 
 
 class LineError(Exception):
@@ -125,13 +129,18 @@ class Evaluator:
         return found
 
     def answer(self, raw: bytes | str) -> tuple[str, bool]:
-        """The output line for one input line, and whether it is an error."""
+        """The output line for one stripped, non-blank input line, and whether it is an error."""
         ident: Any = None
         try:
             try:
-                line = json.loads(raw)
+                text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                line, stop = _DECODER.raw_decode(text)
+            except UnicodeDecodeError as exc:
+                raise LineError(f"not UTF-8: {exc}") from None
             except ValueError as exc:
                 raise LineError(f"invalid JSON: {exc}") from None
+            if stop != len(text):
+                raise LineError(f"invalid JSON: extra data after the object at column {stop + 1}")
             if not isinstance(line, dict):
                 raise LineError("each line must be a JSON object")
             if "id" not in line:
@@ -172,17 +181,23 @@ def run(lines: Iterable[bytes | str], out: IO[str], *, flush_each: bool = False)
     evaluator = Evaluator()
     status = 0
     answer = evaluator.answer
-    write = out.write
+    pending: list[str] = []
     for raw in lines:
-        if not raw.strip():
+        stripped = raw.strip()
+        if not stripped:
             continue
-        text, failed = answer(raw)
+        text, failed = answer(stripped)
         if failed:
             status = 1
-        write(text)
-        write("\n")
-        if flush_each:
+        pending.append(text)
+        if flush_each or len(pending) >= 4096:
+            pending.append("")
+            out.write("\n".join(pending))
             out.flush()
+            pending.clear()
+    if pending:
+        pending.append("")
+        out.write("\n".join(pending))
     out.flush()
     return status
 

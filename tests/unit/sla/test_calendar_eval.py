@@ -196,3 +196,16 @@ def test_output_keeps_input_order_over_many_calendars(tmp_path: Path, mode: str)
     status, out, _ = eval_lines(tmp_path, lines)
     assert status == 0
     assert [line["id"] for line in out] == list(range(200))
+
+
+def test_trailing_garbage_and_bytes_that_are_not_utf8_are_errors_of_their_line_alone(tmp_path: Path) -> None:
+    good = json.dumps({"id": 2, "calendar": {"timezone": "UTC"}, "op": "elapsed", "start": "2026-03-02T09:00:00Z",
+                       "end": "2026-03-02T10:00:00Z"})  # fmt: skip
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(good.encode() + b" x\n" + good.encode() + b"\n\xff\xfe{}\n" + good.encode() + b"\n")
+    done = run([str(path)])
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 1
+    assert "extra data" in out[0]["error"]
+    assert out[1] == out[3] == {"id": 2, "business_seconds": 3600}
+    assert "UTF-8" in out[2]["error"]
