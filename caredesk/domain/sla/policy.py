@@ -28,7 +28,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -244,9 +244,6 @@ class Policy:
     def targets(self, package: str, severity: int) -> Targets:
         return self.package(package).targets[self.check_severity(severity)]
 
-    def severity_label(self, severity: int) -> str:
-        return self.severities[severity]
-
     def severity_name(self, severity: int) -> str:
         """``"1 (Critical)"``."""
         return f"{severity} ({self.severities[severity]})"
@@ -382,9 +379,6 @@ class _Validator:
         except ValidationFailed as exc:
             self.error(path, exc.message)
             return None
-        except ValueError as exc:  # defensive: a parser that reports with ValueError
-            self.error(path, str(exc))
-            return None
         if parsed is None and not allow_none:
             self.error(path, '"-" (not applicable) is not allowed here')
         return parsed
@@ -454,7 +448,7 @@ class _Validator:
     def effective_from(self, value: object) -> date | None:
         if value is None:
             return None
-        if isinstance(value, date):  # TOML local date
+        if isinstance(value, date) and not isinstance(value, datetime):  # a TOML local date
             return value
         if isinstance(value, str):
             try:

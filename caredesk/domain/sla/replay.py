@@ -123,6 +123,8 @@ def events_from_json(raw: object, field: str = "events") -> list[SlaEvent]:
 
 
 CalendarCache = dict[str, BusinessCalendar | DomainError]
+CALENDAR_CACHE_SIZE = 4096
+"""A cache that reaches this many calendars is emptied (a bound on memory, not on speed)."""
 
 
 def replay_request(
@@ -178,7 +180,7 @@ def _calendar(
             found = build(cal)
         except DomainError as exc:
             found = exc
-        if len(cache) >= 4096:
+        if len(cache) >= CALENDAR_CACHE_SIZE:
             cache.clear()
         cache[key] = found
     if isinstance(found, DomainError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -277,6 +278,11 @@ def test_severity_fall_new_due_is_recomputed_from_the_original_start_with_the_ne
     assert s.resolution.due == ny("2026-03-23 10:00")
 
 
+def test_severity_fall_at_the_submission_instant_is_as_if_submitted_at_the_new_severity() -> None:
+    s = clocks(E.submitted(ny(f"{MON} 10:00"), 1), E.severity_changed(ny(f"{MON} 10:00"), 2))
+    assert s.targets == clocks(E.submitted(ny(f"{MON} 10:00"), 2)).targets
+
+
 def test_severity_fall_recomputed_with_pauses_included() -> None:
     s = clocks(
         E.submitted(ny(f"{MON} 10:00"), 1),
@@ -298,11 +304,38 @@ def test_severity_fall_never_makes_a_due_earlier() -> None:
     assert s.response.due == ny(f"{MON} 14:00")  # not 11:00
 
 
+def test_severity_fall_after_the_new_duration_is_used_up_keeps_the_old_due() -> None:
+    raw = _shipped_raw()
+    raw["packages"]["care_for_cloud"]["targets"]["2"]["response"] = "1h"
+    policy = policy_from_dict(raw)
+    s = clocks(E.submitted(ny(f"{MON} 10:00"), 1), E.severity_changed(ny(f"{MON} 12:00"), 2), policy=policy)
+    assert s.response.state is RUNNING and s.response.due == ny(f"{MON} 14:00")
+
+
+def test_severity_change_a_target_that_stays_not_applicable_stays_not_applicable() -> None:
+    other = load_policy(Path(__file__).parent / "data" / "other-vendor.toml")
+    s = clocks(
+        E.submitted(ny(f"{MON} 10:00"), 2), E.severity_changed(ny(f"{MON} 11:00"), 3), package="bronze", policy=other
+    )
+    assert s.restoration.state is NOT_APPLICABLE and s.resolution.state is CANCELLED
+
+
 def test_severity_change_a_target_that_becomes_not_applicable_is_cancelled() -> None:
     s = clocks(E.submitted(ny(f"{MON} 10:00"), 3), E.severity_changed(ny(f"{MON} 11:00"), 4))
     assert s.restoration.state is CANCELLED and s.resolution.state is CANCELLED
     assert s.restoration.due == ny("2026-03-16 10:00")  # the due it had when cancelled
     assert s.response.due == ny(f"{WED} 10:00")  # a fall: 2bd from the original start
+
+
+def test_severity_change_a_paused_target_that_becomes_not_applicable_is_cancelled_without_a_due() -> None:
+    s = clocks(
+        E.submitted(ny(f"{MON} 10:00"), 3),
+        E.awaiting_reseller(ny(f"{MON} 11:00")),
+        E.severity_changed(ny(f"{MON} 12:00"), 4),
+        E.resumed(ny(f"{MON} 13:00")),
+    )
+    assert s.restoration.state is CANCELLED and s.restoration.due is None
+    assert s.restoration.to_json() == {"state": "cancelled", "due": None, "met_at": None}
 
 
 def test_severity_change_a_target_that_becomes_applicable_starts_at_c() -> None:
@@ -577,6 +610,22 @@ def test_warning_after_a_rise_counts_75_percent_of_the_new_duration_from_c() -> 
     assert s.response.warning_at == ny(f"{MON} 14:00")  # 11:00 + 3h
 
 
+def test_warning_already_crossed_before_a_severity_change_keeps_its_instant() -> None:
+    s = clocks(E.submitted(ny(f"{MON} 10:00"), 2), E.severity_changed(ny(f"{MON} 15:00"), 1))
+    # response: due stays 16:00 (15:00 + 4h is later); 1h left is not more than 25 % of 4h
+    assert s.response.due == ny(f"{MON} 16:00")
+    assert s.response.warning_at == ny(f"{MON} 14:30")
+
+
+def test_warning_crossed_by_a_severity_change_is_at_the_change() -> None:
+    raw = _shipped_raw()
+    raw["packages"]["care_for_cloud"]["targets"]["1"]["response"] = "40h"
+    policy = policy_from_dict(raw)
+    s = clocks(E.submitted(ny(f"{MON} 10:00"), 2), E.severity_changed(ny(f"{MON} 14:00"), 1), policy=policy)
+    assert s.response.due == ny(f"{MON} 16:00")  # 2h left <= 25 % of 40h
+    assert s.response.warning_at == ny(f"{MON} 14:00")
+
+
 def test_warning_threshold_comes_from_the_policy() -> None:
     other = load_policy(Path(__file__).parent / "data" / "other-vendor.toml")
     s = clocks(E.submitted(ny(f"{MON} 10:00"), 2), package="gold", policy=other)
@@ -692,7 +741,7 @@ def test_format_due_rounds_up_and_format_instant_truncates_to_the_second() -> No
     assert format_due(None) is None and format_instant(None) is None
 
 
-def _shipped_raw() -> dict[str, object]:
+def _shipped_raw() -> dict[str, Any]:
     import tomllib
     from importlib import resources
 

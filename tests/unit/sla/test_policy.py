@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -297,6 +297,8 @@ def test_invalid_policy_message_names_the_source_and_the_problems() -> None:
         (lambda r: r.pop("title"), "title"),
         (lambda r: r.update(id="Cloud Resellers"), "id"),
         (lambda r: r.update(effective_from="February 2018"), "effective_from"),
+        (lambda r: r.update(effective_from=20180201), "effective_from"),
+        (lambda r: r.update(effective_from=datetime(2018, 2, 1, tzinfo=UTC)), "effective_from"),
         (lambda r: r["intake"].update(portal_max_severity=7), "intake.portal_max_severity"),
         (lambda r: r["intake"].update(critical_by_phone_raise_only="yes"), "intake.critical_by_phone_raise_only"),
         (lambda r: r["warnings"].update(threshold=0), "warnings.threshold"),
@@ -376,3 +378,71 @@ def test_an_empty_policy_names_every_required_section() -> None:
         assert errors[key] == "required"
     assert errors["post_incident"] == "required"
     assert errors["requests"] == "required"
+
+
+def test_sections_of_the_wrong_type_are_each_named() -> None:
+    raw = shipped_raw()
+    for key in ("intake", "compliance", "warnings", "escalation", "post_incident", "services", "requests"):
+        raw[key] = "x"
+    raw["packages"]["care_for_cloud"] = "x"
+    raw["packages"]["pure_success"]["targets"] = "x"
+    raw["packages"]["business_care_for_cloud"]["targets"]["2"] = "x"
+    errors = errors_of(raw)
+    raw = shipped_raw()
+    raw["services"]["premier_edition"] = "x"
+    errors.update(errors_of(raw))
+    for path in (
+        "intake",
+        "compliance",
+        "warnings",
+        "escalation",
+        "post_incident",
+        "services",
+        "requests",
+        "packages.care_for_cloud",
+        "packages.pure_success.targets",
+        "packages.business_care_for_cloud.targets.2",
+        "services.premier_edition",
+    ):
+        assert errors[path] == "expected a table", path
+
+
+def test_empty_severities_and_packages_are_refused() -> None:
+    raw = shipped_raw()
+    raw["severities"] = {}
+    raw["packages"] = {}
+    errors = errors_of(raw)
+    assert "at least one severity" in errors["severities"]
+    assert "at least one package" in errors["packages"]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda r: r["packages"]["care_for_cloud"].pop("channels"), "packages.care_for_cloud.channels"),
+        (lambda r: r["packages"]["care_for_cloud"].pop("targets"), "packages.care_for_cloud.targets"),
+        (
+            lambda r: r["packages"]["care_for_cloud"]["targets"].update({"x": {}}),
+            "packages.care_for_cloud.targets.x",
+        ),
+        (lambda r: r["escalation"].update(severities=[True]), "escalation.severities[0]"),
+        (lambda r: r["escalation"].update(severities=[1.5]), "escalation.severities[0]"),
+        (lambda r: r["escalation"].update(severities=1), "escalation.severities"),
+        (lambda r: r["escalation"].update(notify="care_managers"), "escalation.notify"),
+    ],
+)
+def test_invalid_policy_error_path_more(mutate: Any, path: str) -> None:
+    raw = copy.deepcopy(shipped_raw())
+    mutate(raw)
+    assert path in errors_of(raw)
+
+
+def test_effective_from_may_be_a_toml_date() -> None:
+    text = resources.files("caredesk.policies").joinpath("cloud-resellers-v4.toml").read_text("utf-8")
+    text = text.replace('effective_from = "2018-02-01"', "effective_from = 2018-02-01")
+    assert policy_from_toml(text).effective_from == date(2018, 2, 1)
+
+
+def test_targets_get_names_an_unknown_kind() -> None:
+    with pytest.raises(KeyError):
+        load_default_policy().targets("care_for_cloud", 1).get("closure")

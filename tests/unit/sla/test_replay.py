@@ -221,6 +221,16 @@ def test_replay_calendars_are_built_once_per_calendar_json() -> None:
     assert len(built) == 2
 
 
+def test_replay_calendar_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import caredesk.domain.sla.replay as replay_module
+
+    monkeypatch.setattr(replay_module, "CALENDAR_CACHE_SIZE", 2)
+    cache: CalendarCache = {}
+    for zone in ("America/New_York", "Europe/London", "Asia/Kolkata"):
+        answer(request(calendar={"timezone": zone}), calendars=cache)
+    assert len(cache) == 1
+
+
 def test_parse_instant_accepts_z_and_offsets() -> None:
     assert parse_instant("2026-03-02T15:00:00Z", "at") == parse_instant("2026-03-02T10:00:00-05:00", "at")
 
