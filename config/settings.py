@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "caredesk.tenancy",
+    "caredesk.sla",
+    "caredesk.cases",
     "caredesk.ops",
     "caredesk.portal",
 ]
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    "caredesk.api.idempotency.IdempotencyMiddleware",
     # Last, so that a lock-out answers before any view runs.
     "axes.middleware.AxesMiddleware",
 ]

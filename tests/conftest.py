@@ -24,6 +24,37 @@ class Tenant:
     account: EndUserAccount
     subscriptions: list[Subscription]
     tokens: dict[str, str] = field(default_factory=dict)
+    extra_ids: dict[str, int] = field(default_factory=dict)
+
+
+def case_payload(account: EndUserAccount, **overrides: Any) -> dict[str, Any]:
+    """Every field of a valid intake (DOMAIN.md "Intake"), for the account's PureEngage Cloud."""
+    payload: dict[str, Any] = {
+        "kind": "incident",
+        "account_id": account.pk,
+        "department": "Contact Centre",
+        "service": "pureengage_cloud",
+        "severity": 2,
+        "title": f"Agents of {account.name} cannot log in",
+        "users_affected": 40,
+        "frequency": "intermittent",
+        "first_observed_at": "2026-11-02T08:30:00-05:00",
+        "business_impact": "Inbound queue unstaffed; customers wait over 10 minutes.",
+        "steps_to_reproduce": "Log in as any agent from the Chicago site; the desktop times out.",
+        "local_contact": "Pat Doe, +1 312 555 0188, pat@example.com",
+        "impacted_working_hours": "Mon-Fri 08:00-18:00",
+        "impacted_timezone": "America/Chicago",
+        "level1": {
+            "help_consulted": True,
+            "user_guide_faq_consulted": True,
+            "service_advisories_checked": True,
+            "problem_reproduced": True,
+            "third_party_cause_ruled_out": True,
+        },
+        "additional_details": {"campaign_name": "Winter renewals"},
+    }
+    payload.update(overrides)
+    return payload
 
 
 @dataclass
@@ -136,9 +167,44 @@ def world(db: Any) -> World:
     )
     csm = services.user_create(actor=admin, email="csm@vendor.test", name="CSM", role="csm", password=PASSWORD)
     a = make_tenant(admin, "Alpha", csm)
-    b = make_tenant(admin, "Zephyrine", None)
+    b = make_tenant(admin, "Zephyrine", csm)
+    _tenant_objects(b)
     tokens = {}
     for user in [admin, agent, manager, csm, *a.dcs, a.staff, *b.dcs, b.staff]:
         _, secret = services.token_create(actor=user, name="test")
         tokens[user.email] = secret
     return World(admin=admin, agent=agent, manager=manager, csm=csm, a=a, b=b, tokens=tokens)
+
+
+def _tenant_objects(t: Tenant) -> None:
+    """One of each case-side object for a tenant, so the isolation matrix has something to probe."""
+    from datetime import datetime as dt
+
+    from caredesk.cases import requests_services
+    from caredesk.cases import services as case_services
+
+    payload = case_payload(t.account)
+    payload["first_observed_at"] = dt.fromisoformat(payload["first_observed_at"])
+    case = case_services.case_open(actor=t.dcs[0], payload=payload)
+    proposal = case_services.severity_propose(actor=t.dcs[0], case_id=case.pk, severity=3, reason="less urgent now")
+    fr = requests_services.feature_request_submit(
+        actor=t.dcs[0], service="premier_edition", title="Dark mode", description="Agents work nights."
+    )
+    macd = requests_services.macd_submit(
+        actor=t.dcs[0],
+        account_id=t.account.pk,
+        service="premier_edition",
+        title="Add 5 agents",
+        description="New hires start Monday.",
+        local_contact="Pat",
+    )
+    assert macd.csm_request is not None
+    t.extra_ids.update(
+        case_id=case.pk,
+        proposal_id=proposal.pk,
+        feature_request_id=fr.pk,
+        request_id=macd.csm_request.pk,
+        assignee_id=0,
+        on_behalf_of_id=t.dcs[0].pk,
+        available_contact_id=t.dcs[0].pk,
+    )

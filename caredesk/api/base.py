@@ -35,7 +35,9 @@ class BearerToken(HttpBearer):
     openapi_description = "An API token: `Authorization: Bearer cdk_...` (caredesk bootstrap / POST /api/tokens)."
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
+        # The idempotency middleware may have resolved this token already for this request.
+        cached = getattr(request, "_caredesk_token_user", None)
+        user = cached if cached is not None else token_authenticate(token)
         if user is not None:
             request.user = user
         return user

@@ -476,13 +476,13 @@ def token_authenticate(secret: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.select_related("user").filter(digest=token_digest(secret)).first()
-    now = now()
+    at = now()
     if token is None or token.revoked_at is not None or not token.user.is_active:
         return None
-    if token.expires_at is not None and token.expires_at <= now:
+    if token.expires_at is not None and token.expires_at <= at:
         return None
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    if token.last_used_at is None or (at - token.last_used_at).total_seconds() > 60:
         # Bounded write amplification: at most one update a minute per token.
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=at)
     token.user.api_token_id = token.pk  # type: ignore[attr-defined]
     return token.user

@@ -1,0 +1,94 @@
+"""A case's live SLA clocks: the SLA engine (the same fold as `caredesk sla replay`) over the SLA
+events of the case's own timeline, under the policy version the case was logged under and the
+business calendar it was logged with. Stored on the case and its CaseTarget rows in the same
+transaction as the event that changed them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from caredesk.cases.models import Case, CaseEvent, CaseTarget
+from caredesk.domain.sla.calendar import BusinessCalendar
+from caredesk.domain.sla.clocks import ClockState, TargetKind, TargetState
+from caredesk.domain.sla.replay import events_from_json, replay
+from caredesk.sla.services import policy_of
+
+TARGET_KINDS = [k.value for k in TargetKind]
+
+
+@lru_cache(maxsize=4096)
+def _calendar(canonical_json: str) -> BusinessCalendar:
+    import json
+
+    return BusinessCalendar.from_dict(json.loads(canonical_json))
+
+
+def calendar_of(case: Case) -> BusinessCalendar:
+    import json
+
+    return _calendar(json.dumps(case.calendar, sort_keys=True))
+
+
+def sla_history(case: Case) -> list[dict[str, Any]]:
+    """The case's SLA events in `sla replay` input format, in timeline order."""
+    return list(CaseEvent.objects.filter(case=case, sla__isnull=False).order_by("seq").values_list("sla", flat=True))
+
+
+def clock_state(
+    case: Case, *, as_of: datetime | None = None, history: list[dict[str, Any]] | None = None
+) -> ClockState:
+    events = events_from_json(history if history is not None else sla_history(case))
+    return replay(events, package=case.package, policy=policy_of(case.policy), calendar=calendar_of(case), as_of=as_of)
+
+
+def clocks_refresh(case: Case, *, at: datetime, created: bool = False) -> ClockState:
+    """Recompute and store the case's targets as of ``at`` (the instant of the event just appended).
+    The caller saves ``case`` afterwards (next_due_at and sla are set here)."""
+    state = clock_state(case, as_of=at)
+    rows = []
+    for kind in TARGET_KINDS:
+        clock = state.targets[TargetKind(kind)]
+        rows.append(
+            CaseTarget(
+                case=case,
+                reseller_id=case.reseller_id,
+                kind=kind,
+                state=clock.state.value,
+                amount=str(clock.amount) if clock.amount is not None else "",
+                due_at=clock.due,
+                met_at=clock.met_at,
+                warning_at=clock.warning_at,
+            )
+        )
+    if created:
+        CaseTarget.objects.bulk_create(rows)
+    else:
+        existing = {t.kind: t for t in CaseTarget.objects.filter(case=case)}
+        for row in rows:
+            row.pk = existing[row.kind].pk
+        CaseTarget.objects.bulk_update(rows, ["state", "amount", "due_at", "met_at", "warning_at"])
+    case.next_due_at = next_due(state)
+    case.sla = state.to_json()
+    return state
+
+
+def next_due(state: ClockState) -> datetime | None:
+    """The soonest due instant among targets still running (what "soonest breach first" orders by)."""
+    dues = [c.due for c in state.targets.values() if c.state is TargetState.RUNNING and c.due is not None]
+    return min(dues) if dues else None
+
+
+def live_targets(case: Case, *, now: datetime) -> dict[str, dict[str, Any]]:
+    """The stored targets as seen at ``now``: a running target whose due instant has passed is shown
+    as breached at once, even before the background sweep records the breach."""
+    out: dict[str, dict[str, Any]] = {}
+    stored = case.sla.get("targets", {}) if case.sla else {}
+    for kind in TARGET_KINDS:
+        target = dict(stored.get(kind, {}))
+        due = target.get("due")
+        if target.get("state") == "running" and due and datetime.fromisoformat(due.replace("Z", "+00:00")) <= now:
+            target["state"] = "breached"
+        out[kind] = target
+    return out

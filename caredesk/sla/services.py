@@ -1,0 +1,57 @@
+"""Loading support policies into the database (the only write path for PolicyVersion)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from caredesk.domain.errors import InvalidPolicy
+from caredesk.domain.sla.policy import Policy, policy_from_toml
+from caredesk.sla.models import PolicyVersion
+
+
+@transaction.atomic
+def policy_load(*, path: str | None = None) -> PolicyVersion:
+    """Validate the policy file and make it the current version. A key (id@version) is bound to its
+    text forever: loading different text under a key that exists is refused, so that the targets of
+    cases already logged never change."""
+    file = Path(path or settings.CAREDESK_POLICY_FILE)
+    text = file.read_text(encoding="utf-8")
+    policy = policy_from_toml(text, source=str(file))
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    existing = PolicyVersion.objects.select_for_update().filter(key=policy.key).first()
+    if existing is not None and existing.sha256 != digest:
+        raise InvalidPolicy(
+            f"policy {policy.key} is already loaded with different content; give the changed file a new "
+            "version so that cases logged under the old one keep their targets",
+            errors={"version": f"{policy.version!r} is taken by other content"},
+        )
+    PolicyVersion.objects.filter(is_current=True).exclude(key=policy.key).update(is_current=False)
+    if existing is None:
+        existing = PolicyVersion.objects.create(
+            key=policy.key, title=policy.title, text=text, sha256=digest, is_current=True
+        )
+    elif not existing.is_current:
+        existing.is_current = True
+        existing.save(update_fields=["is_current"])
+    return existing
+
+
+def policy_current() -> PolicyVersion:
+    """The current policy version; the shipped default is loaded on first use."""
+    current = PolicyVersion.objects.filter(is_current=True).first()
+    return current if current is not None else policy_load()
+
+
+@lru_cache(maxsize=32)
+def _parse(key: str, sha256: str, text: str) -> Policy:
+    return policy_from_toml(text, source=key)
+
+
+def policy_of(version: PolicyVersion) -> Policy:
+    """The parsed policy of a stored version (parsed once per process)."""
+    return _parse(version.key, version.sha256, version.text)
