@@ -30,7 +30,7 @@ The rules (DOMAIN.md "Clocks", each one tested under its own name):
 - Post-mortem: on Service Resolution of a severity the policy lists (Critical 2bd, High 5bd), due
   that amount after the resolution instant on the account's calendar.
 
-Decisions where DOMAIN.md is silent (docs/decisions/0003-sla-clock-decisions.md):
+Decisions where DOMAIN.md is silent (docs/decisions/sla-clocks-and-lifecycle.md):
 - Within one instant, events apply in the order given, and a target met at exactly its due
   instant is met even if another event at that instant came first.
 - A paused target's clock stands still at the instant its pause began, so a severity change
@@ -243,17 +243,17 @@ def format_instant(value: datetime | None) -> str | None:
     """UTC with ``Z``, truncated to the second (for instants that happened)."""
     if value is None:
         return None
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def format_due(value: datetime | None) -> str | None:
     """UTC with ``Z``, rounded *up* to the second: a due instant is never shown early."""
     if value is None:
         return None
-    value = value.astimezone(UTC)
+    value = value.astimezone(UTC).replace(tzinfo=None)
     if value.microsecond:
         value = value.replace(microsecond=0) + timedelta(seconds=1)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.isoformat(timespec="seconds") + "Z"
 
 
 # --------------------------------------------------------------------------- the fold
