@@ -1,16 +1,22 @@
 """E-mail addresses, SIP URIs and SIP display names.
 
 - **E-mail**: ``local@domain.tld`` with an alphabetic top-level label, also URL-encoded
-  (``jane%40example.com`` in an nginx query string). Not e-mail: Java object ids
+  (``jane%40example.com`` in an nginx query string). Not e-mail: the reserved ``.invalid``
+  domain (RFC 2606: an address that cannot exist, as in SIP's anonymous identity), Java object ids
   (``Foo@6d06d69c``: no dotted domain), retina asset names (``logo@2x.png``: the "TLD" is a file
   extension), and the values of Call-ID/Message-ID-like keys and headers, whose ``id@host`` form
   only looks like an address.
 - **SIP URI**: ``sip:`` or ``sips:`` with a user part, ``user@host[:port]`` where host is a name,
-  an IPv4 or a bracketed IPv6 literal. A URI without a user (``sip:10.0.0.5:5060``, a proxy) is
-  not a SIP finding; its host is reported as an IP address by the IP detector.
-- **Display name**: the quoted (or, after a From/To/Contact/P-Asserted-Identity header, plain)
-  name written before ``<sip:``, ``<sips:`` or ``<tel:``: the caller's name. Network placeholders
-  such as ``Anonymous`` or ``Unavailable`` are not names.
+  an IPv4 or a bracketed IPv6 literal. The RFC 3323 anonymous identity
+  (``sip:anonymous@anonymous.invalid``) identifies nobody and is not a finding. A URI without a
+  user (``sip:10.0.0.5:5060``, a proxy) is not a SIP finding; its host is reported as an IP
+  address by the IP detector.
+- **Display name**: the caller's name as telephony signals it: the quoted (or, after a
+  From/To/Contact/P-Asserted-Identity header, plain) name before ``<sip:``, ``<sips:`` or
+  ``<tel:``; the caller-ID form ``"Name" <4155550111>`` (Asterisk, CDRs); and the value of a
+  caller-ID-name key (``effective_caller_id_name=``, ``"CallerName":``, ``'CallerName'``,
+  ``cnam=``). Network placeholders such as ``Anonymous`` or ``Unavailable`` are not names.
+  Names elsewhere (a CRM record's ``name=``) are not recognised: configure a pattern for them.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ _FILE_EXTENSIONS: Final = frozenset(
     {
         "png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "bmp", "css", "js", "map", "html",
         "htm", "log", "txt", "json", "xml", "gz", "tar", "wav", "mp3", "pdf", "jar", "class",
-        "java", "py", "so", "dll", "exe", "woff", "woff2", "ttf",
+        "java", "py", "so", "dll", "exe", "woff", "woff2", "ttf", "invalid",
     }
 )  # fmt: skip
 
@@ -46,8 +52,20 @@ _SIP_RE: Final = re.compile(
     r"(?::\d{1,5})?"
 )
 
+# RFC 3323 anonymous identities: sip:anonymous@anonymous.invalid and any *.invalid host.
+_ANONYMOUS_RE: Final = re.compile(r"(?i)^sips?:anonymous@|\.invalid(?::\d+)?$")
+
 _QUOTED_DISPLAY_RE: Final = re.compile(
-    r'(?P<q>\\?")(?P<name>(?:[^"\\]|\\[^"])+?)(?P=q)[ \t]*<(?:sips?|tel):', re.IGNORECASE
+    r'(?P<q>""|\\?")(?P<name>(?:[^"\\]|\\[^"])+?)(?P=q)[ \t]*<(?:(?:sips?|tel):|\+?\d{3,}>)',
+    re.IGNORECASE,
+)
+# Caller-ID name (CNAM) keys: FreeSWITCH effective_caller_id_name, Twilio CallerName, Genesys
+# 'CallerName' user data, Asterisk CALLERID(name)...
+_CNAM_RE: Final = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:effective[-_]?|orig(?:ination)?[-_]?)?"
+    r"(?:caller[-_]?id[-_]?name|caller[-_]?name|calling[-_]?name|cnam|display[-_]?name|"
+    r"callerid\(name\))[\"']?(?:[ \t]*[=:][ \t]*|\t+)"
+    r"(?:(?P<open>\\?[\"'])(?P<quoted>[^\"'\r\n]+?)(?P=open)|(?P<bare>[^\"'\t,;&)}\]\r\n<]+))"
 )
 _TOKEN_DISPLAY_RE: Final = re.compile(
     r"(?im)(?:^|\\r\\n|\\n)[ \t]*(?:From|To|f|t|Contact|m|P-Asserted-Identity|"
@@ -73,8 +91,9 @@ def find_emails(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int,
 
 def find_sip_uris(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int, int]]:
     for m in _SIP_RE.finditer(text):
-        if not neutral.everything.overlaps(*m.span()):
-            yield m.span()
+        if _ANONYMOUS_RE.search(m.group()) or neutral.everything.overlaps(*m.span()):
+            continue
+        yield m.span()
 
 
 def _is_name(name: str) -> bool:
@@ -89,3 +108,11 @@ def find_display_names(text: str, neutral: context.NeutralSpans) -> Iterator[tup
         for m in rx.finditer(text):
             if _is_name(m.group("name")) and not neutral.everything.overlaps(*m.span("name")):
                 yield m.span("name")
+    for m in _CNAM_RE.finditer(text):
+        group = "quoted" if m.group("quoted") is not None else "bare"
+        start, end = m.span(group)
+        while end > start and text[end - 1] in " \t":
+            end -= 1
+        name = text[start:end]
+        if _is_name(name) and not name.replace(" ", "").isdigit() and not neutral.everything.overlaps(start, end):
+            yield start, end

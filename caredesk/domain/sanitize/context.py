@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Final
 
 LABEL_REACH: Final = 64
@@ -71,9 +72,11 @@ _IDENTIFIER_VALUE_RES: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(
         r"(?i)(?<![A-Za-z0-9])(?:call[-_]?id|call[-_]?uuid|conn[-_]?id|session[-_]?id|"
         r"x[-_]call[-_]?id|trace[-_]?id|span[-_]?id|request[-_]?id|correlation[-_]?id|"
-        r"message[-_]?id|interaction[-_]?id|uuid|guid)[\"']?[ \t]*[=:][ \t]*[\"'<]?"
+        r"message[-_]?id|interaction[-_]?id|uuid|guid)[\"']?(?:[ \t]*[=:][ \t]*|\t+)[\"'<]?"
         r"(?P<v>[^\s\"',;&<>)\]}]+)"
     ),
+    # SDP origin line: o=<user> <session id> <session version> IN IP4 <address>
+    re.compile(r"(?m)^[ \t]*o=\S+[ \t]+(?P<v>\d+[ \t]+\d+)[ \t]+IN[ \t]+IP[46]"),
     re.compile(
         r"(?<![A-Za-z0-9])Attribute(?:Transfer)?(?:ConnID|CallUUID|CallID|PreviousConnID|"
         r"FirstTransferConnID|LastTransferConnID)[ \t]+'?(?P<v>[^\s']+)"
@@ -128,79 +131,102 @@ class NeutralSpans:
 # Labels
 
 _LABEL_RE: Final = re.compile(
-    r"(?:^|(?<=[^A-Za-z0-9_.\-]))[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,48})[\"']?"
-    r"[ \t]*(?:=>|->|[:=])?[ \t]*[\"'(<\[]?[ \t]*$"
+    r"(?:^|(?<=[^A-Za-z0-9_.\-]))"
+    r"(?:<(?P<xml>[A-Za-z_][A-Za-z0-9_.\-]{0,48})>"
+    r"|[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]{0,48})[\"']?[ \t]*(?:=>|->|[:=])?[ \t]*[\"'(<\[]?)"
+    r"[ \t]*$"
 )
+_WORD_RE: Final = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
-_POSITIVE_EXACT: Final = frozenset(
+# Labels are compared as a whole (``callerid``) and by their last word (``customer_phone`` ->
+# ``phone``, ``AttributeTimeinSecs`` -> ``secs``): a bare suffix test would read ``support`` as
+# ``port`` and ``did`` as ``...id``.
+_POSITIVE_WHOLE: Final = frozenset(
     {
         "ani", "cli", "clid", "dnis", "from", "to", "tel", "phone", "mobile", "cell", "fax",
         "msisdn", "caller", "callee", "calling", "called", "callerid", "callback", "contact",
         "destination", "dest", "otherdn", "dialed", "dialled", "dial", "dialing", "dialling",
-        "ruri", "pai", "ppi", "rpid", "origination", "cid", "cpn", "cgpn", "cdpn",
+        "ruri", "pai", "ppi", "rpid", "origination", "cid", "cpn", "cgpn", "cdpn", "did",
+        "phonenumber", "telnumber", "telephone", "contactinfo", "thirdpartydn", "callerphone",
     }
+)  # fmt: skip
+_POSITIVE_WORDS: Final = frozenset(
+    {"ani", "cli", "clid", "dnis", "phone", "msisdn", "mobile", "cell", "fax", "caller", "callee",
+     "tel", "telephone", "callerid", "did"}
 )  # fmt: skip
 _POSITIVE_SUFFIXES: Final = (
-    "phone", "phonenumber", "callbacknumber", "contactnumber", "mobilenumber", "telnumber",
-    "callernumber", "dialednumber", "callingnumber", "callednumber", "msisdn", "callerid",
-    "contactinfo", "otherdn", "caller", "ani", "dnis", "mobile",
+    "phonenumber", "callbacknumber", "contactnumber", "mobilenumber", "telnumber", "callernumber",
+    "dialednumber", "callingnumber", "callednumber", "msisdn", "callerid", "contactinfo", "otherdn",
 )  # fmt: skip
 
-_NEUTRAL_EXACT: Final = frozenset(
+_NEUTRAL_WHOLE: Final = frozenset(
     {
-        "ts", "t", "id", "pid", "tid", "seq", "cseq", "rseq", "port", "len", "size", "bytes",
-        "tag", "branch", "rport", "expires", "ttl", "count", "offset", "crc", "hash", "version",
-        "ver", "build", "rev", "ms", "us", "ns", "sec", "secs", "elapsed", "took", "duration",
-        "epoch", "time", "timestamp", "date", "line", "uptime", "serial", "sn", "thread",
-        "checksum", "maxforwards", "contentlength", "sequence", "index", "idx", "nonce",
-        "cnonce", "opaque", "ref", "pos", "length", "sent", "received", "rx", "tx",
-        "timeinsecs", "timeinusecs", "total", "max", "min", "avg", "sum",
+        "t", "cseq", "rseq", "rport", "maxforwards", "contentlength", "sn", "took", "sent",
+        "received", "rx", "tx", "pos", "cnonce", "opaque", "line",
     }
 )  # fmt: skip
-_NEUTRAL_SUFFIXES: Final = (
-    "id", "ids", "uuid", "time", "timestamp", "ts", "secs", "sec", "ms", "millis", "micros",
-    "nanos", "usecs", "bytes", "size", "length", "len", "count", "seq", "sequence",
-    "sequencenumber", "port", "duration", "elapsed", "latency", "epoch", "version", "hash",
-    "nonce", "offset", "serial", "checksum", "date", "tag", "branch", "counter", "total",
+_NEUTRAL_WORDS: Final = frozenset(
+    {
+        "id", "ids", "uuid", "guid", "time", "timestamp", "ts", "secs", "sec", "seconds", "ms",
+        "millis", "micros", "nanos", "usecs", "us", "ns", "bytes", "size", "length", "len",
+        "count", "seq", "sequence", "port", "duration", "elapsed", "latency", "epoch", "version",
+        "ver", "hash", "nonce", "offset", "serial", "checksum", "crc", "date", "tag", "branch",
+        "counter", "total", "pid", "tid", "thread", "range", "ssrc", "csrc", "packets", "frames",
+        "octets", "entries", "records", "rows", "items", "index", "idx", "sum", "max", "min",
+        "avg", "ref", "rank", "priority", "weight", "score", "retries", "attempts", "limit",
+        "quota", "timeout", "ttl", "expires", "interval", "uptime", "build", "rev", "revision",
+        "release", "mtime", "ctime", "atime", "partition",
+    }
+)  # fmt: skip
+_NEUTRAL_SUFFIXES: Final = ("sequencenumber", "timestamp", "checksum", "timeinsecs", "timeinusecs")
+
+_CARD_WORDS: Final = frozenset(
+    {"card", "pan", "cc", "digits", "dtmf", "input", "collected", "payment", "cardnumber",
+     "ccnumber", "ccnum", "creditcard", "cardno"}
 )  # fmt: skip
 
-_CARD_POSITIVE_SUFFIXES: Final = (
-    "card", "cardnumber", "cardno", "pan", "ccnumber", "ccnum", "cc", "creditcard", "digits",
-    "dtmf", "collected", "input", "payment",
-)  # fmt: skip
-
-_VERSION_EXACT: Final = frozenset(
+_VERSION_WORDS: Final = frozenset(
     {
         "v", "ver", "version", "release", "rel", "build", "rev", "revision", "fw", "firmware",
         "sw", "software", "patch", "upgrade", "upgraded", "downgraded", "hotfix", "jre", "jdk",
     }
 )  # fmt: skip
-_VERSION_SUFFIXES: Final = ("version", "release", "build", "revision", "firmware", "ver")
 
 _UNIT_AFTER_RE: Final = re.compile(
-    r"[ \t]?(?:ms|msec|msecs|s|sec|secs|seconds|us|usec|µs|ns|b|bytes|kb|mb|gb|kib|mib|gib|%)"
+    r"[ \t]?(?:ms|msec|msecs|s|sec|secs|seconds|us|usec|µs|ns|b|bytes|kb|mb|gb|kib|mib|gib|%"
+    r"|entries|records|rows|items|events|messages|requests|packets|frames|octets|blocks|hits"
+    r"|misses|times|retries|attempts)"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 
-# A product/version token (``Chrome/120.0.0.0``, ``Genesys-SIPServer/8.1.103.55``) and the
-# Genesys log record header ``@23:10:28.1230 [0] 8.1.103.55 ...`` whose dotted quad is the
-# component's version.
-_PRODUCT_TOKEN_RE: Final = re.compile(r"(?:^|[\s(;\"'\[,])[A-Za-z][A-Za-z0-9_.+\-]*/$")
+# A product/version token (``Chrome/120.0.0.0``, ``Genesys-SIPServer/8.1.103.55``): a name with
+# a capital letter and no dot (``kafka-2.internal/10.20.4.22`` is Java's host/address form), a
+# container image tag (``registry.example/router:10.0.0.1``), and the Genesys log record header
+# ``@23:10:28.1230 [0] 8.1.103.55 ...`` whose dotted quad is the component's version.
+_PRODUCT_TOKEN_RE: Final = re.compile(r"(?:^|[\s(;\"'\[,])(?=[A-Za-z0-9_+\-]*[A-Z])[A-Za-z][A-Za-z0-9_+\-]*/$")
+_IMAGE_TAG_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*/[A-Za-z0-9._\-/]+:$")
 _GENESYS_HEADER_RE: Final = re.compile(r"^@?\d{2}:\d{2}:\d{2}[.,]\d+[ \t]+\[\d+\][ \t]+$")
 
 
-def normalise_key(key: str) -> str:
-    """``AttributeANI`` -> ``ani``; ``callback_number`` -> ``callbacknumber``;
-    ``smtp.from`` -> ``from``."""
-    last = [part for part in key.split(".") if part]
-    word = (last[-1] if last else key).lower()
-    word = re.sub(r"[^a-z0-9]", "", word)
-    if word.startswith("attribute") and len(word) > len("attribute"):
-        word = word[len("attribute") :]
-    if word.startswith("x") and word[1:] in _POSITIVE_EXACT:
-        word = word[1:]  # X-ANI, x_cli
-    return word
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A key or word written before a value: all its words run together, and its last word."""
+
+    whole: str
+    last: str
+
+
+def make_label(key: str) -> Label:
+    """``AttributeANI`` -> (ani, ani); ``callback_number`` -> (callbacknumber, number);
+    ``smtp.from`` -> (from, from); ``X-ANI`` -> (ani, ani)."""
+    segment = [part for part in key.split(".") if part]
+    words = [w.lower() for w in _WORD_RE.findall(segment[-1] if segment else key)]
+    while len(words) > 1 and words[0] in {"attribute", "x"}:
+        words = words[1:]
+    if not words:
+        return Label("", "")
+    return Label("".join(words), words[-1])
 
 
 def line_bounds(text: str, pos: int) -> tuple[int, int]:
@@ -214,35 +240,33 @@ def line_bounds(text: str, pos: int) -> tuple[int, int]:
     return start, end
 
 
-def label_before(text: str, start: int, line_start: int) -> str | None:
-    """The normalised key or word just before ``start`` on its line, if any."""
+def label_before(text: str, start: int, line_start: int) -> Label | None:
+    """The key or word just before ``start`` on its line, if any."""
     prefix = text[max(line_start, start - LABEL_REACH) : start]
     match = _LABEL_RE.search(prefix)
     if match is None:
         return None
-    return normalise_key(match.group("key"))
+    return make_label(match.group("xml") or match.group("key"))
 
 
-def is_positive_phone_label(label: str | None) -> bool:
+def is_positive_phone_label(label: Label | None) -> bool:
     if label is None:
         return False
-    return label in _POSITIVE_EXACT or label.endswith(_POSITIVE_SUFFIXES)
+    return label.whole in _POSITIVE_WHOLE or label.last in _POSITIVE_WORDS or label.whole.endswith(_POSITIVE_SUFFIXES)
 
 
-def is_neutral_label(label: str | None) -> bool:
+def is_neutral_label(label: Label | None) -> bool:
     if label is None or is_positive_phone_label(label):
         return False
-    return label in _NEUTRAL_EXACT or label.endswith(_NEUTRAL_SUFFIXES)
+    return label.whole in _NEUTRAL_WHOLE or label.last in _NEUTRAL_WORDS or label.whole.endswith(_NEUTRAL_SUFFIXES)
 
 
-def is_card_label(label: str | None) -> bool:
-    return label is not None and label.endswith(_CARD_POSITIVE_SUFFIXES)
+def is_card_label(label: Label | None) -> bool:
+    return label is not None and (label.last in _CARD_WORDS or label.whole in _CARD_WORDS)
 
 
-def is_version_label(label: str | None) -> bool:
-    if label is None:
-        return False
-    return label in _VERSION_EXACT or label.endswith(_VERSION_SUFFIXES)
+def is_version_label(label: Label | None) -> bool:
+    return label is not None and (label.last in _VERSION_WORDS or label.whole in _VERSION_WORDS)
 
 
 def unit_follows(text: str, end: int, line_end: int) -> bool:
@@ -256,7 +280,7 @@ def in_version_context(text: str, start: int, line_start: int) -> bool:
     if is_version_label(label_before(text, start, line_start)):
         return True
     prefix = text[max(line_start, start - LABEL_REACH) : start]
-    if _PRODUCT_TOKEN_RE.search(prefix):
+    if _PRODUCT_TOKEN_RE.search(prefix) or _IMAGE_TAG_RE.search(prefix):
         return True
     return _GENESYS_HEADER_RE.match(text[line_start:start]) is not None
 

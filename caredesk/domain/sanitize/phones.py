@@ -8,6 +8,8 @@ Three ways in:
 2. International forms: ``+`` (or URL-encoded ``%2B``) followed by 7-15 digits is a phone number
    when it is a *possible* number, even if the library's metadata does not list its range yet.
 3. ``tel:`` URIs with at least 7 digits.
+4. Numbers spelled out in speech-recognition transcripts (``four one five 555 0123``, English
+   digit words mixed with digit groups) when the digits make a valid number.
 
 Rules that keep log noise out (see docs/sanitizer.md for the reasons):
 - A national number without its trunk prefix (``2079460123`` for London) is accepted only for
@@ -36,6 +38,14 @@ CANDIDATE_RE: Final = re.compile(r"\d(?:[ \t().\-/]{0,3}\d){6,}")
 _E164_RE: Final = re.compile(r"(?<![A-Za-z0-9%+])(?:\+|%2[Bb])\d(?:[ \-.]?\d){6,14}(?!\d)")
 _TEL_RE: Final = re.compile(r"(?i)(?<![A-Za-z0-9])tel:(?:\+|%2[Bb])?[\d\-.()]*\d")
 _NON_DIGIT_RE: Final = re.compile(r"\D")
+
+# Speech-recognition transcripts in IVR logs spell numbers out: "four one five 555 0123".
+_DIGIT_WORDS: Final = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_SPOKEN_WORD: Final = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|\d{1,4})"
+_SPOKEN_RE: Final = re.compile(rf"(?i)(?<![A-Za-z0-9]){_SPOKEN_WORD}(?:[ \-]+{_SPOKEN_WORD}){{3,14}}(?![A-Za-z0-9])")
 
 WINDOW_BEFORE: Final = 8
 WINDOW_AFTER: Final = 3
@@ -73,6 +83,8 @@ def _region_prefixes(region: str) -> tuple[re.Pattern[str] | None, str | None]:
 
 def written_in_accepted_form(raw: str, region: str, cc: int, nsn: str, *, labelled: bool) -> bool:
     """Whether the way the number is written makes it credible in a log (see module docstring)."""
+    if cc == 1 and not nanp_grouping(raw):
+        return False
     if raw.lstrip("( ").startswith("+"):
         return True
     digits = _NON_DIGIT_RE.sub("", raw)
@@ -90,6 +102,32 @@ def written_in_accepted_form(raw: str, region: str, cc: int, nsn: str, *, labell
     return True
 
 
+_NANP_GROUPS: Final = frozenset({(10,), (3, 3, 4), (3, 7), (6, 4)})
+_EXTENSION_RE: Final = re.compile(r"[A-Za-z#;,]")
+
+
+def nanp_grouping(raw: str) -> bool:
+    """North American numbers are written 415 555 0123, (415) 555-0123, 1-415-555-0123 or
+    4155550123; two numbers side by side (``32768 60999``) are not one phone number."""
+    core = _EXTENSION_RE.split(raw, maxsplit=1)[0]
+    groups = tuple(len(g) for g in re.findall(r"\d+", core))
+    if len(groups) == 1:
+        return True
+    if groups and groups[0] == 1:
+        groups = groups[1:]
+    elif groups and groups[0] == 11:
+        return False
+    return groups in _NANP_GROUPS
+
+
+def trim_brackets(raw: str, start: int, end: int) -> tuple[int, int]:
+    """Drop an opening bracket the number does not close: ``(+14155550142`` in ``Key (phone)=(...``."""
+    for opening, closing in (("(", ")"), ("[", "]")):
+        if raw.startswith(opening) and closing not in raw:
+            return start + 1, end
+    return start, end
+
+
 def _is_possible_international(digits: str) -> bool:
     try:
         number = phonenumbers.parse("+" + digits, None)
@@ -98,12 +136,20 @@ def _is_possible_international(digits: str) -> bool:
     return phonenumbers.is_possible_number(number)
 
 
-def _is_valid_international(digits: str) -> bool:
+def _is_valid(digits: str, region: str | None) -> bool:
     try:
-        number = phonenumbers.parse("+" + digits, None)
+        number = phonenumbers.parse(digits if region else "+" + digits, region)
     except phonenumbers.NumberParseException:
         return False
     return phonenumbers.is_valid_number(number)
+
+
+def _json_number(text: str, start: int, end: int, line_start: int, line_end: int) -> bool:
+    """A bare JSON number (``"ssrc":4155550123,``): JSON writers quote phone numbers, because of
+    their ``+`` and leading zeros, so an unquoted numeric value is a quantity or an id."""
+    before = text[line_start:start].rstrip()
+    after = text[end:line_end].lstrip()
+    return before.endswith('":') and (not after or after[0] in ",}]")
 
 
 def _context_allows(text: str, start: int, end: int, neutral: context.NeutralSpans) -> bool:
@@ -111,11 +157,31 @@ def _context_allows(text: str, start: int, end: int, neutral: context.NeutralSpa
         return False
     line_start, line_end = context.line_bounds(text, start)
     label = context.label_before(text, start, line_start)
-    if context.is_neutral_label(label):
+    if context.is_positive_phone_label(label):
+        return True
+    if context.is_neutral_label(label) or _json_number(text, start, end, line_start, line_end):
         return False
     if context.unit_follows(text, end, line_end):
         return False
     return context.glued_word_before(text, start, line_start) not in INFRA_WORDS
+
+
+# PBX outside-line and international access codes a dialled number may carry in a log.
+_ACCESS_CODES: Final = ("9011", "900", "011", "00", "9", "")
+
+
+def _labelled_fallback(digits: str, regions: tuple[str, ...]) -> bool:
+    """After a phone label, a number the matcher did not take: an access code before a national
+    number (``912125550187``), or a country code without ``+`` (``442079460958``)."""
+    for code in _ACCESS_CODES:
+        if not digits.startswith(code):
+            continue
+        rest = digits[len(code) :]
+        if len(rest) >= 11 and _is_valid(rest, None):
+            return True
+        if code and any(_is_valid(rest, region) for region in regions):
+            return True
+    return False
 
 
 def find_phones(text: str, neutral: context.NeutralSpans, regions: tuple[str, ...]) -> Iterator[tuple[int, int]]:
@@ -129,26 +195,31 @@ def find_phones(text: str, neutral: context.NeutralSpans, regions: tuple[str, ..
         w_start = max(line_start, c_start - WINDOW_BEFORE)
         w_end = min(line_end, c_end + WINDOW_AFTER)
         window = text[w_start:w_end]
-        label = context.label_before(text, c_start, line_start)
-        labelled = context.is_positive_phone_label(label)
+        labelled = context.is_positive_phone_label(context.label_before(text, c_start, line_start))
         matched = False
         for region in regions:
             for start, end, raw, cc, nsn in _matcher_hits(window, region):
                 if written_in_accepted_form(raw, region, cc, nsn, labelled=labelled):
-                    spans.add((w_start + start, w_start + end))
+                    spans.add(trim_brackets(raw, w_start + start, w_start + end))
                     matched = True
-        if not matched:
-            # An international number written without "+": after a phone label, or dialled
-            # with an international prefix and grouped (0044 20 7946 0123).
-            digits = _NON_DIGIT_RE.sub("", cand.group())
-            grouped = digits != cand.group()
-            for idd in ("00", "011", ""):
-                rest = digits[len(idd) :]
-                if not digits.startswith(idd) or not 8 <= len(rest) <= 15:
-                    continue
-                if ((labelled and len(rest) >= 11) or (idd and grouped)) and _is_valid_international(rest):
-                    spans.add((c_start, c_end))
-                    break
+        if matched:
+            continue
+        digits = _NON_DIGIT_RE.sub("", cand.group())
+        grouped = digits != cand.group()
+        if labelled and len(digits) <= 16 and _labelled_fallback(digits, regions):
+            spans.add((c_start, c_end))
+        elif grouped and digits.startswith(("00", "011")):
+            # dialled internationally and grouped: 0044 20 7946 0123, 011 33 1 23 45 67 89
+            rest = digits[2:] if digits.startswith("00") else digits[3:]
+            if _is_valid(rest, None):
+                spans.add((c_start, c_end))
+    for m in _SPOKEN_RE.finditer(text):
+        tokens = re.split(r"[ \-]+", m.group().lower())
+        if all(t.isdigit() for t in tokens):
+            continue  # plain digit groups: the matcher's business
+        digits = "".join(_DIGIT_WORDS.get(t, t) for t in tokens)
+        if any(_is_valid(digits, region) for region in regions) or (len(digits) >= 11 and _is_valid(digits, None)):
+            spans.add(m.span())
     for m in _E164_RE.finditer(text):
         written = m.group()
         digits = _NON_DIGIT_RE.sub("", written[1:] if written.startswith("+") else written[3:])
