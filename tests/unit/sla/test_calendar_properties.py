@@ -9,6 +9,7 @@ amounts of whole minutes, bounded so the reference walks at most a few weeks.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -167,3 +168,20 @@ def test_batch_api_gives_the_one_at_a_time_answers(
         start = datetime.fromtimestamp(int(starts[k]), UTC)
         assert dues[k] == calendar.add(start, float(secs[k])).timestamp()
         assert spent[k] == calendar.elapsed(start, datetime.fromtimestamp(int(ends[k]), UTC))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=calendars(), offset=st.integers(-3 * 1440, 3 * 1440), span=st.integers(0, 8 * 1440))
+def test_open_intervals_are_exactly_the_business_time(data: dict[str, Any], offset: int, span: int) -> None:
+    calendar, reference, anchor = split(data)
+    start = anchor + timedelta(minutes=offset)
+    end = start + timedelta(minutes=span)
+    intervals = list(calendar.open_intervals(start, end))
+    assert sum((b - a).total_seconds() for a, b in intervals) == calendar.elapsed(start, end)
+    for a, b in intervals:
+        assert start <= a < b <= end
+        assert reference.contains(a)
+        assert reference.contains(b - timedelta(minutes=1))
+    for (_, b), (a, _) in pairwise(intervals):
+        assert b < a
+        assert not reference.contains(b)
