@@ -317,6 +317,10 @@ class BusinessCalendar:
     def __repr__(self) -> str:
         return f"BusinessCalendar.from_dict({self.to_dict()!r})"
 
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        """Pickle (and copy) as the CAL dictionary; compiled tables are rebuilt on demand."""
+        return (BusinessCalendar.from_dict, (self.to_dict(),))
+
     # ------------------------------------------------------------------ one at a time
 
     def add(self, start: datetime, business_seconds: float) -> datetime:

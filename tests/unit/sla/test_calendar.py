@@ -391,3 +391,16 @@ def test_instants_far_apart_in_time_each_get_their_own_table() -> None:
         c.elapsed(z("2026-03-02T09:00:00Z"), z("2426-03-02T09:00:00Z"))
     with pytest.raises(ValueError):
         c.add(z("9999-12-01T09:00:00Z"), H)
+
+
+def test_calendar_pickles_as_its_definition_without_its_compiled_tables() -> None:
+    import copy
+    import pickle
+
+    c = cal(holiday_country="US", holidays=["2026-03-03"])
+    c.add(z("2026-03-02T16:00:00-05:00"), 2 * H)  # compiles some years
+    again = pickle.loads(pickle.dumps(c))
+    assert again == c
+    assert len(pickle.dumps(c)) < 1000
+    assert again.add(z("2026-03-02T16:00:00-05:00"), 2 * H) == z("2026-03-04T15:00:00Z")
+    assert copy.deepcopy(c) == c
