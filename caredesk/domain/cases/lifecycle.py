@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
+from typing import NoReturn
 
 from caredesk.domain.errors import (
     ChannelNotAllowed,
@@ -303,7 +304,7 @@ def check_intake_severity(*, severity: int, policy: Policy) -> int:
     return severity
 
 
-def _refuse_top_severity(severity: int, policy: Policy) -> None:
+def _refuse_top_severity(severity: int, policy: Policy) -> NoReturn:
     if policy.intake.critical_by_phone_raise_only:
         raise SeverityOneProcedure(_procedure(policy))
     raise RuleViolation(
