@@ -429,7 +429,9 @@ class BusinessCalendar:
         b = end.timestamp()
         if b <= a:
             return
-        # Walk a year at a time so a long range never needs one huge table.
+        # Walk a year at a time so a long range never needs one huge table; an interval that
+        # runs across a step is held back and joined with its continuation.
+        held: tuple[float, float] | None = None
         t = a
         while t < b:
             year_end = datetime(_year_of(t) + 1, 1, 1, tzinfo=UTC).timestamp()
@@ -439,10 +441,16 @@ class BusinessCalendar:
             S, E = tab.S, tab.E
             while S[i] < stop:
                 lo_i, hi_i = max(S[i], t), min(E[i], stop)
-                yield (datetime.fromtimestamp(lo_i, UTC), datetime.fromtimestamp(hi_i, UTC))
+                if held is not None:
+                    if held[1] == lo_i:
+                        lo_i = held[0]
+                    else:
+                        yield (datetime.fromtimestamp(held[0], UTC), datetime.fromtimestamp(held[1], UTC))
+                held = (lo_i, hi_i)
                 i += 1
             t = stop
-        return
+        if held is not None:
+            yield (datetime.fromtimestamp(held[0], UTC), datetime.fromtimestamp(held[1], UTC))
 
     # ------------------------------------------------------------------ batch (POSIX seconds)
 

@@ -404,3 +404,10 @@ def test_calendar_pickles_as_its_definition_without_its_compiled_tables() -> Non
     assert len(pickle.dumps(c)) < 1000
     assert again.add(z("2026-03-02T16:00:00-05:00"), 2 * H) == z("2026-03-04T15:00:00Z")
     assert copy.deepcopy(c) == c
+
+
+def test_open_intervals_do_not_break_a_period_at_the_utc_year_end() -> None:
+    always = cal(hours={day: [["00:00", "24:00"]] for day in ("thu", "fri")})
+    # Thursday 31 Dec 2026 and Friday 1 Jan 2027 (New York): one stretch across the UTC year end.
+    got = list(always.open_intervals(z("2026-12-31T12:00:00Z"), z("2027-01-01T12:00:00Z")))
+    assert got == [(z("2026-12-31T12:00:00Z"), z("2027-01-01T12:00:00Z"))]
