@@ -79,7 +79,9 @@ class ApiClient:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def request(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        kwargs: dict[str, Any] = {"headers": {**self.headers, **headers}}
+        # Headers may be given as HTTP_IF_MATCH=... (WSGI style) or under their own names.
+        named = {k[5:].replace("_", "-").title() if k.startswith("HTTP_") else k: v for k, v in headers.items()}
+        kwargs: dict[str, Any] = {"headers": {**self.headers, **named}}
         if body is not None:
             kwargs.update(data=body, content_type="application/json")
         return getattr(self.client, method.lower())(path, **kwargs)

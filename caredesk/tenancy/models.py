@@ -170,3 +170,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.subject_type}#{self.subject_id}"
+
+
+class RateCounter(models.Model):
+    """Fixed-window request counters for API rate limits: one atomic upsert per request, shared by
+    every web process through the database (no cache server needed)."""
+
+    key = models.CharField(max_length=100)
+    window = models.BigIntegerField(help_text="Window number: POSIX seconds // window length.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_counter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window}: {self.count}"
