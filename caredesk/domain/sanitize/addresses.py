@@ -70,7 +70,7 @@ _CNAM_RE: Final = re.compile(
 _TOKEN_DISPLAY_RE: Final = re.compile(
     r"(?im)(?:^|\\r\\n|\\n)[ \t]*(?:From|To|f|t|Contact|m|P-Asserted-Identity|"
     r"P-Preferred-Identity|Remote-Party-ID|Referred-By|Diversion)[ \t]*:[ \t]*"
-    r"(?P<name>[^\"<>\s:;,][^\"<>:;,]*?)[ \t]*<(?:sips?|tel):"
+    r"(?P<name>[^\"<>\s:;,][^\"<>:;,\r\n]*?)[ \t]*<(?:sips?|tel):"
 )
 _NOT_A_NAME: Final = frozenset(
     {

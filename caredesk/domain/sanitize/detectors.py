@@ -10,7 +10,7 @@ Invariants:
 - Hits never overlap. Where detectors disagree, the leftmost hit wins, then the longest, then the
   more specific type (SIP URI > e-mail > card > phone > display name > IPv6 > IPv4 > configured
   patterns): ``sip:+14155550123@10.0.0.1`` is one SIP URI, not a phone and an IP.
-- No hit spans a line break; line and column are computed from the text as given (a ``\\r``
+- No hit spans a line break (``\n`` or ``\r``); line and column are computed from the text as given (a ``\\r``
   before ``\\n`` belongs to no finding).
 - A redaction placeholder ``[REDACTED:type]`` is never a hit, which makes redaction idempotent.
 - Pure: no I/O, no clock, deterministic for a given text and configuration.
@@ -44,6 +44,7 @@ from caredesk.domain.sanitize.findings import (
 
 DEFAULT_REGIONS: Final[tuple[str, ...]] = ("US",)
 
+_LINE_BREAK_RE: Final = re.compile(r"[\r\n]")
 _PRIORITY: Final = {SIP_URI: 0, EMAIL: 1, CARD: 2, PHONE: 3, DISPLAY_NAME: 4, IPV6: 5, IPV4: 6}
 _CUSTOM_PRIORITY: Final = 10
 
@@ -122,7 +123,7 @@ class Scanner:
     def hits(self, text: str) -> list[Hit]:
         """Non-overlapping hits in text order (leftmost, then longest, then most specific)."""
         candidates = sorted(
-            (h for h in self._candidates(text) if "\n" not in text[h.start : h.end]),
+            (h for h in self._candidates(text) if not _LINE_BREAK_RE.search(text, h.start, h.end)),
             key=lambda h: (h.start, -(h.end - h.start), _PRIORITY.get(h.type, _CUSTOM_PRIORITY)),
         )
         kept: list[Hit] = []

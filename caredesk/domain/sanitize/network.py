@@ -28,9 +28,9 @@ from caredesk.domain.sanitize import context
 _IPV4_RE: Final = re.compile(r"(?<![A-Za-z0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![0-9]|\.[0-9])")
 _IPV6_RE: Final = re.compile(
     r"(?<![A-Za-z0-9_:.])"
-    r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?"
+    r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
     r"(?:%[A-Za-z0-9_.\-]+)?"
-    r"(?![A-Za-z0-9_:])"
+    r"(?![A-Za-z0-9_:]|\.\d)"
 )
 _MAC_LIKE_RE: Final = re.compile(r"^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5,7}$")
 
