@@ -343,14 +343,15 @@ class _Fold:
     def add(self, start: datetime, seconds: float, business: bool) -> datetime:
         if business:
             return self.calendar.add(start, seconds)
-        return start + timedelta(seconds=seconds)
+        # In UTC: aware arithmetic in a named zone would be wall-clock time across a DST change.
+        return start.astimezone(UTC) + timedelta(seconds=seconds)
 
     def elapsed(self, start: datetime, end: datetime, business: bool) -> float:
         if end <= start:
             return 0.0
         if business:
             return self.calendar.elapsed(start, end)
-        return (end - start).total_seconds()
+        return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds()
 
     def seconds(self, amount: Amount) -> float:
         return float(amount.seconds(self.calendar))

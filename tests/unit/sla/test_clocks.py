@@ -7,7 +7,7 @@ The week used: Monday 2026-03-02 ... Friday 2026-03-06; US daylight time starts 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -747,3 +747,26 @@ def _shipped_raw() -> dict[str, Any]:
 
     text = resources.files("caredesk.policies").joinpath("cloud-resellers-v4.toml").read_text("utf-8")
     return tomllib.loads(text)
+
+
+def test_24x7_targets_count_absolute_time_across_dst_even_from_a_named_zone() -> None:
+    """DOMAIN.md Clocks: 24x7 targets (h, m) count absolute elapsed time."""
+    from zoneinfo import ZoneInfo
+
+    from caredesk.domain.sla.calendar import BusinessCalendar
+    from caredesk.domain.sla.clocks import SlaEvent, fold_clocks
+    from caredesk.domain.sla.policy import load_default_policy
+
+    policy = load_default_policy()
+    ny = ZoneInfo("America/New_York")
+    # 2026-03-08 01:00 EST; the clocks jump to 03:00 EDT one hour later.
+    submitted = datetime(2026, 3, 8, 1, 0, tzinfo=ny)
+    state = fold_clocks(
+        [SlaEvent.submitted(submitted, 2), SlaEvent.severity_changed(submitted, 1)],
+        policy=policy,
+        package=policy.package("business_care_for_cloud"),
+        calendar=BusinessCalendar.default("America/New_York"),
+        as_of=submitted,
+    )
+    # Restoration: 4h of real time = 06:00 UTC + 4h = 10:00 UTC (06:00 EDT), not 05:00 EDT.
+    assert state.restoration.due == datetime(2026, 3, 8, 10, 0, tzinfo=UTC)
