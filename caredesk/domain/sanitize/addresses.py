@@ -55,10 +55,8 @@ _SIP_RE: Final = re.compile(
 # RFC 3323 anonymous identities: sip:anonymous@anonymous.invalid and any *.invalid host.
 _ANONYMOUS_RE: Final = re.compile(r"(?i)^sips?:anonymous@|\.invalid(?::\d+)?$")
 
-_QUOTED_DISPLAY_RE: Final = re.compile(
-    r'(?P<q>""|\\?")(?P<name>(?:[^"\\]|\\[^"])+?)(?P=q)[ \t]*<(?:(?:sips?|tel):|\+?\d{3,}>)',
-    re.IGNORECASE,
-)
+# A name-addr's opening angle bracket: <sip:, <sips:, <tel:, or a caller-ID number <4155550111>.
+_NAME_ADDR_OPEN_RE: Final = re.compile(r"<(?:sips?:|tel:|\+?\d{3,}>)", re.IGNORECASE)
 # Caller-ID name (CNAM) keys: FreeSWITCH effective_caller_id_name, Twilio CallerName, Genesys
 # 'CallerName' user data, Asterisk CALLERID(name)...
 _CNAM_RE: Final = re.compile(
@@ -103,8 +101,39 @@ def _is_name(name: str) -> bool:
     return any(ch.isalnum() for ch in stripped)
 
 
+def _quoted_before(text: str, line_start: int, bracket: int) -> tuple[int, int] | None:
+    """The quoted display name that ends just before ``bracket`` (spaces allowed): ``"Name"``,
+    JSON-escaped ``\\"Name\\"`` or CSV-doubled ``""Name""``. Looked for backwards from the bracket,
+    so a line full of other quotes costs nothing."""
+    end = bracket
+    while end > line_start and text[end - 1] in " \t":
+        end -= 1
+    if end <= line_start or text[end - 1] != '"':
+        return None
+    if text[end - 2 : end] == '\\"':
+        quote = '\\"'
+    elif text[end - 2 : end] == '""' and text.rfind('""', line_start, end - 2) >= 0:
+        quote = '""'
+    else:
+        quote = '"'
+    name_end = end - len(quote)
+    opening = text.rfind(quote, line_start, name_end)
+    if opening < 0:
+        return None
+    name_start = opening + len(quote)
+    name = text[name_start:name_end]
+    if not name or '"' in name.replace('\\"', ""):
+        return None
+    return name_start, name_end
+
+
 def find_display_names(text: str, neutral: context.NeutralSpans) -> Iterator[tuple[int, int]]:
-    for rx in (_QUOTED_DISPLAY_RE, _TOKEN_DISPLAY_RE):
+    for m in _NAME_ADDR_OPEN_RE.finditer(text):
+        line_start, _ = context.line_bounds(text, m.start())
+        span = _quoted_before(text, line_start, m.start())
+        if span is not None and _is_name(text[span[0] : span[1]]) and not neutral.everything.overlaps(*span):
+            yield span
+    for rx in (_TOKEN_DISPLAY_RE,):
         for m in rx.finditer(text):
             if _is_name(m.group("name")) and not neutral.everything.overlaps(*m.span("name")):
                 yield m.span("name")

@@ -5,8 +5,8 @@
 type, lines touched) for the case timeline.
 
 Invariants:
-- The result holds no findings: after replacing, the text is scanned again, and any hit the
-  replacement exposed (a number that was glued to a value now gone) is replaced too, until a scan
+- The result holds no findings: after replacing, the changed lines are scanned again, and any
+  hit the replacement exposed (a number that was glued to a value now gone) is replaced too, until a scan
   finds nothing. So ``scan(redact(x))`` is empty and ``redact(redact(x)) == redact(x)``.
 - Only the hit characters change: line breaks (``\\r\\n`` included), line count and everything
   around a hit are kept, so line numbers in the summary are those of the original text.
@@ -15,6 +15,7 @@ Invariants:
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -73,15 +74,54 @@ class RedactedText:
         return bool(self.findings)
 
 
-def _replace(text: str, hits: list[Hit]) -> str:
+def _replace(text: str, hits: list[Hit]) -> tuple[str, list[int]]:
+    """The text with hits replaced, and the offsets (in the new text) of each placeholder."""
     parts: list[str] = []
+    placed: list[int] = []
     pos = 0
+    length = 0
     for hit in hits:
-        parts.append(text[pos : hit.start])
-        parts.append(placeholder(hit.type))
+        before = text[pos : hit.start]
+        parts.append(before)
+        length += len(before)
+        placed.append(length)
+        token = placeholder(hit.type)
+        parts.append(token)
+        length += len(token)
         pos = hit.end
     parts.append(text[pos:])
-    return "".join(parts)
+    return "".join(parts), placed
+
+
+def _rescan(scanner: Scanner, text: str, changed: list[int]) -> list[Hit]:
+    """Hits on the lines holding ``changed`` offsets only.
+
+    Every detector is line-local (no hit, label or neutral span crosses a line break), so
+    scanning the changed lines joined by ``\n`` finds exactly what a scan of the whole text
+    would find on them, at a fraction of the cost.
+    """
+    starts: list[int] = []
+    ends: list[int] = []
+    for offset in changed:
+        line_start = text.rfind("\n", 0, offset) + 1
+        if starts and starts[-1] == line_start:
+            continue
+        line_end = text.find("\n", offset)
+        starts.append(line_start)
+        ends.append(len(text) if line_end < 0 else line_end)
+    sub_starts: list[int] = []
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in zip(starts, ends, strict=True):
+        sub_starts.append(cursor)
+        pieces.append(text[start:end])
+        cursor += end - start + 1
+    hits = []
+    for hit in scanner.hits("\n".join(pieces)):
+        index = bisect_right(sub_starts, hit.start) - 1
+        shift = starts[index] - sub_starts[index]
+        hits.append(Hit(hit.type, hit.start + shift, hit.end + shift))
+    return hits
 
 
 def redact_text(text: str, scanner: Scanner | None = None, *, member: str | None = None) -> RedactedText:
@@ -95,8 +135,8 @@ def redact_text(text: str, scanner: Scanner | None = None, *, member: str | None
         if passes > _MAX_PASSES:  # pragma: no cover - each pass removes scannable characters
             raise RuntimeError("redaction did not converge; refusing to return the text")
         findings.extend(findings_for(text, hits, member=member))
-        text = _replace(text, hits)
-        hits = scanner.hits(text)
+        text, placed = _replace(text, hits)
+        hits = _rescan(scanner, text, placed)
     return RedactedText(text, RedactionSummary.of(findings), tuple(findings))
 
 

@@ -27,8 +27,8 @@ UploadKind = Literal["text", "image", "archive"]
 class Limits:
     """Bounds against archive bombs and runaway scans; every field must be positive."""
 
-    max_upload_bytes: int = 64 * MiB
-    max_total_uncompressed: int = 256 * MiB
+    max_upload_bytes: int = 32 * MiB
+    max_total_uncompressed: int = 128 * MiB
     max_members: int = 2_000
     max_ratio: float = 100.0
     ratio_floor_bytes: int = 1 * MiB  # the ratio is only judged above this many output bytes
