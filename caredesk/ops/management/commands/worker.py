@@ -15,4 +15,4 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Process what is queued, then exit.")
 
     def handle(self, *args: Any, batch: bool, **options: Any) -> None:
-        call_command("db_worker", batch=batch, interval=1.0)
+        call_command("db_worker", batch=batch, interval=1.0, reload=False)
