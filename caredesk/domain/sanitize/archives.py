@@ -184,21 +184,25 @@ class _Walk:
     def _gzip(self, data: bytes, path: str | None, name: str, depth: int) -> bytes:
         shown = path or name
         try:
-            fname, mtime = _gzip_header(data)
+            fname, comment, mtime = _gzip_header(data)
         except ValueError as exc:
             raise _refuse(f"damaged gzip file: {exc}", "corrupt", shown) from None
-        inner = _gunzipped_name(name)
         if fname is not None:
-            inner = posixpath.basename(fname.replace("\\", "/")) or inner
             self._check_name(fname, shown)
-        safe_inner, member = self.name_of(inner, path, set())
+            raw_inner = fname  # scanned whole: a directory part is part of the name
+        else:
+            raw_inner = _gunzipped_name(name)
+        safe_inner, member = self.name_of(raw_inner, path, set())
+        # A header comment is scanned too; a redacted archive is rewritten without it.
+        comment_clean = comment is None or self.text_of(comment, member, "comment") == comment
         self._count_members(1, shown)
         plain = self._gunzip(data, member)
-        out = self.process(plain, member, safe_inner, depth)
-        if out is plain and safe_inner == inner:
+        out = self.process(plain, member, posixpath.basename(safe_inner.replace("\\", "/")), depth)
+        if out is plain and safe_inner == raw_inner and comment_clean:
             return data
         buf = io.BytesIO()
-        with gzip.GzipFile(filename=safe_inner if fname is not None else "", mode="wb", fileobj=buf, mtime=mtime) as gz:
+        header_name = posixpath.basename(safe_inner.replace("\\", "/")) if fname is not None else ""
+        with gzip.GzipFile(filename=header_name, mode="wb", fileobj=buf, mtime=mtime) as gz:
             gz.write(out)
         return buf.getvalue()
 
@@ -235,6 +239,11 @@ class _Walk:
             self._ratio(len(out), compressed, member)
 
     def _zip(self, data: bytes, path: str | None, depth: int) -> bytes:
+        # Count entries from the end-of-central-directory record before zipfile builds one object
+        # per entry: a small upload can declare hundreds of thousands of them.
+        declared = _zip_declared_entries(data)
+        if declared is not None and self.members + declared > self.limits.max_members:
+            self._count_members(declared, path)
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -301,6 +310,9 @@ class _Walk:
                     safe_name, member = self.name_of(info.name, path, seen)
                     self._check_name(info.name, member)
                     changed |= safe_name != info.name
+                    for key, value in info.pax_headers.items():
+                        if key not in {"path", "linkpath"}:  # extended headers are rewritten without them
+                            changed |= self.text_of(f"{key}={value}", member, "comment") != f"{key}={value}"
                     if info.issym() or info.islnk():
                         raise _refuse("links are not accepted in archives", "symlink", member)
                     if info.isdir():
@@ -336,6 +348,24 @@ class _Walk:
 _ZIP_METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
 
 
+def _zip_declared_entries(data: bytes) -> int | None:
+    """The entry count an archive's (ZIP64) end-of-central-directory record declares, if found."""
+    tail_start = max(0, len(data) - (22 + 0xFFFF))
+    eocd = data.rfind(b"PK\x05\x06", tail_start)
+    if eocd < 0 or eocd + 22 > len(data):
+        return None
+    count = int.from_bytes(data[eocd + 10 : eocd + 12], "little")
+    if count != 0xFFFF:
+        return count
+    locator = data.rfind(b"PK\x06\x07", tail_start, eocd)
+    if locator < 0:
+        return None
+    record = int.from_bytes(data[locator + 8 : locator + 16], "little")
+    if data[record : record + 4] != b"PK\x06\x06":
+        return None
+    return int.from_bytes(data[record + 32 : record + 40], "little")
+
+
 def _unique(name: str, seen: set[str]) -> str:
     """Two names redacted to the same text get distinct suffixes (``a~2.log``)."""
     candidate, n = name, 1
@@ -365,8 +395,8 @@ def _decode_meta(raw: bytes) -> str:
         return raw.decode("cp437")
 
 
-def _gzip_header(data: bytes) -> tuple[str | None, int]:
-    """The original file name (FNAME) and mtime of a gzip member's header."""
+def _gzip_header(data: bytes) -> tuple[str | None, str | None, int]:
+    """The original file name (FNAME), comment (FCOMMENT) and mtime of a gzip member's header."""
     if len(data) < 18 or data[2] != 8:
         raise ValueError("not a deflate gzip stream")
     flags = data[3]
@@ -374,13 +404,17 @@ def _gzip_header(data: bytes) -> tuple[str | None, int]:
     pos = 10
     if flags & 0x04:
         pos += 2 + int.from_bytes(data[pos : pos + 2], "little")
-    fname: str | None = None
-    if flags & 0x08:
+    fields: list[str | None] = []
+    for flag in (0x08, 0x10):
+        if not flags & flag:
+            fields.append(None)
+            continue
         end = data.find(b"\x00", pos)
         if end < 0:
-            raise ValueError("unterminated file name")
-        fname = data[pos:end].decode("latin-1")
-    return fname, mtime
+            raise ValueError("unterminated header field")
+        fields.append(data[pos:end].decode("latin-1"))
+        pos = end + 1
+    return fields[0], fields[1], mtime
 
 
 # ---------------------------------------------------------------------------------------------

@@ -443,3 +443,32 @@ def test_configured_patterns_and_regions_reach_the_scan() -> None:
     assert scan_upload("x.log", data).ok
     result = scan_upload("x.log", data, patterns=[Pattern("account_number", r"ACC-\d{8}")], regions=("GB",))
     assert dict(result.counts) == {"account_number": 1, "phone": 1}
+
+
+def test_a_zip_declaring_too_many_entries_is_refused_before_they_are_read() -> None:
+    data = bytearray(make_zip({"a.log": CLEAN}))
+    eocd = data.rfind(b"PK\x05\x06")
+    data[eocd + 8 : eocd + 12] = (60000).to_bytes(2, "little") * 2  # entries on disk, total
+    error = refused(bytes(data))
+    assert error.reason == "too_many_members"
+
+
+def test_a_gz_header_comment_is_scanned_and_dropped_when_redacted() -> None:
+    data = bytearray(gzip.compress(CLEAN, mtime=0))
+    data[3] |= 0x10  # FCOMMENT follows the fixed 10-byte header
+    data[10:10] = b"sent by jane@example.com\x00"
+    result = scan_upload("x.log.gz", bytes(data))
+    assert [(f.type, f.location, f.member) for f in result.findings] == [("email", "comment", "x.log")]
+    safe = redact_upload("x.log.gz", bytes(data))
+    assert b"jane" not in safe.data and gzip.decompress(safe.data) == CLEAN
+
+
+def test_tar_extended_headers_are_scanned() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:", format=tarfile.PAX_FORMAT) as archive:
+        info = tarfile.TarInfo("a.log")
+        info.size = len(CLEAN)
+        info.pax_headers = {"comment": "from jane@example.com"}
+        archive.addfile(info, io.BytesIO(CLEAN))
+    assert [(f.type, f.location) for f in scan_upload("x.tar", buf.getvalue()).findings] == [("email", "comment")]
+    assert b"jane" not in redact_upload("x.tar", buf.getvalue()).data
