@@ -33,7 +33,8 @@ def calendar_of(case: Case) -> BusinessCalendar:
 
 def sla_history(case: Case) -> list[dict[str, Any]]:
     """The case's SLA events in `sla replay` input format, in timeline order."""
-    return list(CaseEvent.objects.filter(case=case, sla__isnull=False).order_by("seq").values_list("sla", flat=True))
+    rows = CaseEvent.objects.filter(case=case, sla__isnull=False).order_by("seq").values_list("sla", flat=True)
+    return [row for row in rows if row is not None]
 
 
 def clock_state(

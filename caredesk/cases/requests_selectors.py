@@ -13,7 +13,7 @@ from caredesk.tenancy.models import User
 def csm_request_list_for_actor(*, actor: User, status: str | None = None) -> QuerySet[CsmRequest]:
     qs = CsmRequest.objects.select_related("account")
     if not is_vendor(actor.role_enum):
-        qs = qs.filter(reseller_id=actor.reseller_id)
+        qs = qs.filter(reseller_id=actor.tenant_id)
     elif actor.role_enum is Role.CSM:
         qs = qs.filter(csm=actor)
     if status:
@@ -34,7 +34,7 @@ def csm_request_get_for_actor(*, actor: User, request_id: int, for_update: bool 
 def feature_request_list_for_actor(*, actor: User, status: str | None = None) -> QuerySet[FeatureRequest]:
     qs = FeatureRequest.objects.all()
     if not is_vendor(actor.role_enum):
-        qs = qs.filter(reseller_id=actor.reseller_id)
+        qs = qs.filter(reseller_id=actor.tenant_id)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-id")

@@ -73,8 +73,8 @@ def macd_submit(
 ) -> MacdOutcome:
     at = now or clock_now()
     _dc_only(actor)
-    roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.reseller_id).count())
-    account = EndUserAccount.objects.select_related("csm").filter(pk=account_id, reseller_id=actor.reseller_id).first()
+    roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.tenant_id).count())
+    account = EndUserAccount.objects.select_related("csm").filter(pk=account_id, reseller_id=actor.tenant_id).first()
     errors = _texts(title, description)
     if account is None:
         errors["account_id"] = "no such End User Account"
@@ -91,7 +91,8 @@ def macd_submit(
     assert account is not None and sub is not None
     version = policy_current()
     policy = policy_of(version)
-    route = macd_route(policy, service, csm_assigned=account.csm_id is not None and account.csm.is_active)
+    csm = account.csm
+    route = macd_route(policy, service, csm_assigned=csm is not None and csm.is_active)
     if route == "customer_care":
         data = IntakeData(
             kind=CaseKind.SERVICE_REQUEST,
@@ -121,11 +122,12 @@ def macd_submit(
             at=at,
         )
         return MacdOutcome(routed_to="customer_care", case=case)
+    assert csm is not None  # macd_route refused the request otherwise
     request = CsmRequest.objects.create(
         reseller_id=account.reseller_id,
         account=account,
         service=service,
-        csm=account.csm,
+        csm=csm,
         requested_by=actor,
         title=title.strip(),
         description=description.strip(),
@@ -195,13 +197,13 @@ def feature_request_submit(
         errors["service"] = f"unknown cloud service {service!r}; use one of: {', '.join(policy.services)}"
     account = None
     if account_id is not None:
-        account = EndUserAccount.objects.filter(pk=account_id, reseller_id=actor.reseller_id).first()
+        account = EndUserAccount.objects.filter(pk=account_id, reseller_id=actor.tenant_id).first()
         if account is None:
             errors["account_id"] = "no such End User Account"
     if errors:
         raise ValidationFailed("the feature request cannot be submitted", errors=errors)
     fr = FeatureRequest.objects.create(
-        reseller_id=actor.reseller_id,
+        reseller_id=actor.tenant_id,
         account=account,
         service=service,
         submitted_by=actor,

@@ -28,7 +28,7 @@ STATES = ("met", "breached", "running", "paused", "not_applicable", "cancelled")
 def case_visible_for_actor(*, actor: User) -> QuerySet[Case]:
     qs = Case.objects.all()
     if not is_vendor(actor.role_enum):
-        return qs.filter(reseller_id=actor.reseller_id)
+        return qs.filter(reseller_id=actor.tenant_id)
     if actor.role_enum is Role.CSM:
         return qs.filter(account__csm=actor)
     return qs

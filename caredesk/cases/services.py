@@ -39,13 +39,10 @@ def _subscribed(account: EndUserAccount, at: datetime) -> dict[str, str]:
     )
 
 
-def _intake_account(actor_reseller_id: int | None, account_id: Any) -> EndUserAccount | None:
+def _intake_account(reseller_id: int, account_id: Any) -> EndUserAccount | None:
     if not isinstance(account_id, int) or isinstance(account_id, bool):
         return None
-    qs = EndUserAccount.objects.filter(pk=account_id)
-    if actor_reseller_id is not None:
-        qs = qs.filter(reseller_id=actor_reseller_id)
-    return qs.first()
+    return EndUserAccount.objects.filter(pk=account_id, reseller_id=reseller_id).first()
 
 
 def _create(
@@ -115,10 +112,10 @@ def case_open(*, actor: User, payload: dict[str, Any], channel: str = "api", now
     at = now or clock_now()
     if actor.role_enum is not Role.DESIGNATED_CONTACT:
         raise PermissionDenied("Only a Designated Contact may open cases.")
-    roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.reseller_id).count())
+    roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.tenant_id).count())
     version = policy_current()
     policy = policy_of(version)
-    account = _intake_account(actor.reseller_id, payload.get("account_id"))
+    account = _intake_account(actor.tenant_id, payload.get("account_id"))
     subscribed = _subscribed(account, at) if account is not None else None
     data = check_intake(payload, now=at, policy=policy, subscribed_services=subscribed, channel=Channel(channel))
     assert account is not None and subscribed is not None
@@ -147,10 +144,10 @@ def case_open_by_phone(
         raise ValidationFailed(
             "no such Designated Contact", errors={"on_behalf_of_id": "no active Designated Contact with this id"}
         )
-    roles.check_can_open_cases(active_designated_contacts(reseller_id=dc.reseller_id).count())
+    roles.check_can_open_cases(active_designated_contacts(reseller_id=dc.tenant_id).count())
     version = policy_current()
     policy = policy_of(version)
-    account = _intake_account(dc.reseller_id, payload.get("account_id"))
+    account = _intake_account(dc.tenant_id, payload.get("account_id"))
     subscribed = _subscribed(account, at) if account is not None else None
     data = check_intake(payload, now=at, policy=policy, subscribed_services=subscribed, channel=Channel.PHONE)
     assert account is not None and subscribed is not None
@@ -574,9 +571,7 @@ def _critical_contact(case: Case, contact_id: int | None) -> User | None:
     if not contact.available_24x7:
         raise ValidationFailed(
             "not available 24x7",
-            errors={
-                "available_contact_id": "this Designated Contact is not marked available 24x7 for Critical cases"
-            },
+            errors={"available_contact_id": "this Designated Contact is not marked available 24x7 for Critical cases"},
         )
     return contact
 

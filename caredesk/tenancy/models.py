@@ -81,6 +81,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     def role_enum(self) -> Role:
         return Role(self.role)
 
+    @property
+    def tenant_id(self) -> int:
+        """The reseller of a reseller-side user (the tenant key); vendor users have none."""
+        if self.reseller_id is None:
+            raise ValueError(f"{self.role} {self.pk} belongs to no reseller")
+        return self.reseller_id
+
 
 class EndUserAccount(models.Model):
     """A customer of one reseller, with its business calendar (CAL JSON of the SLA engine)."""
