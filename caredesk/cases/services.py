@@ -106,10 +106,9 @@ def _create(
     return case
 
 
-@transaction.atomic
-def case_open(*, actor: User, payload: dict[str, Any], channel: str = "api", now: datetime | None = None) -> Case:
-    """A Designated Contact opens a case in the portal or through the API."""
-    at = now or clock_now()
+def _dc_intake(
+    actor: User, payload: dict[str, Any], channel: str, at: datetime
+) -> tuple[IntakeData, EndUserAccount, dict[str, str], Any]:
     if actor.role_enum is not Role.DESIGNATED_CONTACT:
         raise PermissionDenied("Only a Designated Contact may open cases.")
     roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.tenant_id).count())
@@ -119,6 +118,22 @@ def case_open(*, actor: User, payload: dict[str, Any], channel: str = "api", now
     subscribed = _subscribed(account, at) if account is not None else None
     data = check_intake(payload, now=at, policy=policy, subscribed_services=subscribed, channel=Channel(channel))
     assert account is not None and subscribed is not None
+    return data, account, subscribed, version
+
+
+def case_intake_check(
+    *, actor: User, payload: dict[str, Any], channel: str = "api", now: datetime | None = None
+) -> IntakeData:
+    """Every check ``case_open`` makes, writing nothing (the portal's inline validation): raises
+    the same errors ``case_open`` would raise for ``payload``, or returns the valid intake."""
+    return _dc_intake(actor, payload, channel, now or clock_now())[0]
+
+
+@transaction.atomic
+def case_open(*, actor: User, payload: dict[str, Any], channel: str = "api", now: datetime | None = None) -> Case:
+    """A Designated Contact opens a case in the portal or through the API."""
+    at = now or clock_now()
+    data, account, subscribed, version = _dc_intake(actor, payload, channel, at)
     return _create(
         data=data,
         account=account,
