@@ -16,7 +16,8 @@ The public API (this package re-exports it):
 
 Modules: ``findings`` (Finding, masking), ``context`` (what surrounds a value), ``phones``,
 ``cards``, ``addresses``, ``network``, ``custom`` (the detectors), ``detectors`` (Scanner),
-``redact``, ``content`` (classification by content), ``results`` (value types), ``archives``
+``redact``, ``content`` (classification by content), ``results`` (value types), ``formats``
+(archive header helpers), ``archives``
 (uploads, archives, bomb limits). Pure: stdlib and ``phonenumbers`` only; no I/O, no clock.
 Image metadata stripping needs Pillow, so it lives in ``caredesk.attachments_adapters.images``.
 """

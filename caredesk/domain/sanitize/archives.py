@@ -39,7 +39,7 @@ from collections.abc import Iterable
 from typing import IO, Final
 
 from caredesk.domain.errors import CustomerDataFound, UploadRefused
-from caredesk.domain.sanitize import content
+from caredesk.domain.sanitize import content, formats
 from caredesk.domain.sanitize.custom import Pattern
 from caredesk.domain.sanitize.detectors import DEFAULT_REGIONS, Scanner
 from caredesk.domain.sanitize.findings import Finding, Location
@@ -124,7 +124,7 @@ class _Walk:
         """A member's safe (redacted, unique) name and its member path; findings in the name are
         reported against that path."""
         result = redact_text(raw, self.scanner)
-        safe = _unique(result.text, seen)
+        safe = formats.unique_name(result.text, seen)
         member = self._member_path(parent, safe)
         found = [Finding(f.type, f.line, f.start, f.end, f.preview, member, "name") for f in result.findings]
         self._record(found, member, "name")
@@ -184,14 +184,14 @@ class _Walk:
     def _gzip(self, data: bytes, path: str | None, name: str, depth: int) -> bytes:
         shown = path or name
         try:
-            fname, comment, mtime = _gzip_header(data)
+            fname, comment, mtime = formats.gzip_header(data)
         except ValueError as exc:
             raise _refuse(f"damaged gzip file: {exc}", "corrupt", shown) from None
         if fname is not None:
             self._check_name(fname, shown)
             raw_inner = fname  # scanned whole: a directory part is part of the name
         else:
-            raw_inner = _gunzipped_name(name)
+            raw_inner = formats.gunzipped_name(name)
         safe_inner, member = self.name_of(raw_inner, path, set())
         # A header comment is scanned too; a redacted archive is rewritten without it.
         comment_clean = comment is None or self.text_of(comment, member, "comment") == comment
@@ -241,7 +241,7 @@ class _Walk:
     def _zip(self, data: bytes, path: str | None, depth: int) -> bytes:
         # Count entries from the end-of-central-directory record before zipfile builds one object
         # per entry: a small upload can declare hundreds of thousands of them.
-        declared = _zip_declared_entries(data)
+        declared = formats.zip_declared_entries(data)
         if declared is not None and self.members + declared > self.limits.max_members:
             self._count_members(declared, path)
         try:
@@ -251,7 +251,7 @@ class _Walk:
         with archive:
             infos = archive.infolist()
             self._count_members(len(infos), path)
-            comment = _decode_meta(archive.comment)
+            comment = formats.decode_meta(archive.comment)
             safe_comment = self.text_of(comment, path, "comment") if comment else ""
             rebuilt: list[tuple[zipfile.ZipInfo, str, bytes, str]] = []
             changed = safe_comment != comment
@@ -269,7 +269,7 @@ class _Walk:
                     raise _refuse("symbolic links are not accepted in archives", "symlink", member)
                 if info.flag_bits & 0x1:
                     raise _refuse("encrypted members cannot be scanned", "encrypted", member)
-                member_comment = _decode_meta(info.comment)
+                member_comment = formats.decode_meta(info.comment)
                 safe_member_comment = self.text_of(member_comment, member, "comment") if member_comment else ""
                 changed |= safe_name != raw_name or safe_member_comment != member_comment
                 if info.is_dir():
@@ -294,7 +294,9 @@ class _Walk:
                 copy = zipfile.ZipInfo(safe_name, date_time=info.date_time)
                 copy.external_attr = info.external_attr
                 copy.create_system = info.create_system
-                copy.compress_type = info.compress_type if info.compress_type in _ZIP_METHODS else zipfile.ZIP_DEFLATED
+                copy.compress_type = (
+                    info.compress_type if info.compress_type in formats.ZIP_METHODS else zipfile.ZIP_DEFLATED
+                )
                 copy.comment = safe_member_comment.encode("utf-8")
                 target.writestr(copy, body)
         return buf.getvalue()
@@ -343,78 +345,6 @@ class _Walk:
                 copy.size = len(body)
                 target.addfile(copy, io.BytesIO(body) if info.isreg() else None)
         return buf.getvalue()
-
-
-_ZIP_METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
-
-
-def _zip_declared_entries(data: bytes) -> int | None:
-    """The entry count an archive's (ZIP64) end-of-central-directory record declares, if found."""
-    tail_start = max(0, len(data) - (22 + 0xFFFF))
-    eocd = data.rfind(b"PK\x05\x06", tail_start)
-    if eocd < 0 or eocd + 22 > len(data):
-        return None
-    count = int.from_bytes(data[eocd + 10 : eocd + 12], "little")
-    if count != 0xFFFF:
-        return count
-    locator = data.rfind(b"PK\x06\x07", tail_start, eocd)
-    if locator < 0:
-        return None
-    record = int.from_bytes(data[locator + 8 : locator + 16], "little")
-    if data[record : record + 4] != b"PK\x06\x06":
-        return None
-    return int.from_bytes(data[record + 32 : record + 40], "little")
-
-
-def _unique(name: str, seen: set[str]) -> str:
-    """Two names redacted to the same text get distinct suffixes (``a~2.log``)."""
-    candidate, n = name, 1
-    while candidate in seen:
-        n += 1
-        stem, dot, ext = name.rpartition(".")
-        candidate = f"{stem}~{n}.{ext}" if dot and stem else f"{name}~{n}"
-    seen.add(candidate)
-    return candidate
-
-
-def _gunzipped_name(name: str) -> str:
-    """``a.log.gz`` -> ``a.log``; ``b.tgz`` -> ``b.tar``; anything else keeps its name."""
-    lower = name.lower()
-    if lower.endswith(".tgz"):
-        return name[:-4] + ".tar"
-    for suffix in (".gz", ".gzip"):
-        if lower.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def _decode_meta(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("cp437")
-
-
-def _gzip_header(data: bytes) -> tuple[str | None, str | None, int]:
-    """The original file name (FNAME), comment (FCOMMENT) and mtime of a gzip member's header."""
-    if len(data) < 18 or data[2] != 8:
-        raise ValueError("not a deflate gzip stream")
-    flags = data[3]
-    mtime = int.from_bytes(data[4:8], "little")
-    pos = 10
-    if flags & 0x04:
-        pos += 2 + int.from_bytes(data[pos : pos + 2], "little")
-    fields: list[str | None] = []
-    for flag in (0x08, 0x10):
-        if not flags & flag:
-            fields.append(None)
-            continue
-        end = data.find(b"\x00", pos)
-        if end < 0:
-            raise ValueError("unterminated header field")
-        fields.append(data[pos:end].decode("latin-1"))
-        pos = end + 1
-    return fields[0], fields[1], mtime
 
 
 # ---------------------------------------------------------------------------------------------
