@@ -95,11 +95,15 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from caredesk.cases.api import router as cases_router
     from caredesk.cases.requests_api import router as requests_router
+    from caredesk.knowledge.api import router as knowledge_router
+    from caredesk.maintenance.api import router as maintenance_router
     from caredesk.tenancy.api import router as tenancy_router
 
     api.add_router("/", tenancy_router)
     api.add_router("/", cases_router)
     api.add_router("/", requests_router)
+    api.add_router("/", maintenance_router)
+    api.add_router("/", knowledge_router)
 
 
 _register_routers()

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "caredesk.tenancy",
     "caredesk.sla",
     "caredesk.cases",
+    "caredesk.maintenance",
+    "caredesk.knowledge",
     "caredesk.ops",
     "caredesk.portal",
 ]

@@ -1,0 +1,3 @@
+from tests.integration.maintenance.support import outbox
+
+__all__ = ["outbox"]
