@@ -8,12 +8,14 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from caredesk.api.base import BearerToken, TokenRateThrottle, error_body
 from caredesk.domain.errors import (
+    CustomerDataFound,
     DomainError,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     RuleViolation,
     StaleVersion,
+    UploadRefused,
     ValidationFailed,
 )
 
@@ -41,7 +43,13 @@ STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     status = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
     fields = exc.errors if isinstance(exc, ValidationFailed) else None
-    return api.create_response(request, error_body(exc.code, exc.message, fields), status=status)
+    body = error_body(exc.code, exc.message, fields)
+    if isinstance(exc, CustomerDataFound):
+        body["error"]["findings"] = list(exc.findings)  # masked: type, member, line, column, preview
+    if isinstance(exc, UploadRefused):
+        body["error"]["reason"] = exc.reason
+        body["error"]["member"] = exc.member
+    return api.create_response(request, body, status=status)
 
 
 def _field_path(loc: list[object]) -> str:
@@ -94,16 +102,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from caredesk.cases.api import router as cases_router
+    from caredesk.cases.attachments_api import router as attachments_router
     from caredesk.cases.requests_api import router as requests_router
     from caredesk.knowledge.api import router as knowledge_router
     from caredesk.maintenance.api import router as maintenance_router
+    from caredesk.reports.api import router as reports_router
     from caredesk.tenancy.api import router as tenancy_router
 
     api.add_router("/", tenancy_router)
     api.add_router("/", cases_router)
+    api.add_router("/", attachments_router)
     api.add_router("/", requests_router)
     api.add_router("/", maintenance_router)
     api.add_router("/", knowledge_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

@@ -53,10 +53,13 @@ INSTALLED_APPS = [
     "caredesk.tenancy",
     "caredesk.sla",
     "caredesk.cases",
+    "caredesk.incidents",
+    "caredesk.sweep",
     "caredesk.maintenance",
     "caredesk.knowledge",
     "caredesk.ops",
     "caredesk.portal",
+    "caredesk.reports",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +183,7 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o600
 
 # E-mail (Django 6.1 mailers): development prints to the console; otherwise SMTP at CAREDESK_EMAIL_URL.
 _email_url = env.get("CAREDESK_EMAIL_URL")
@@ -228,7 +232,16 @@ CAREDESK_POLICY_FILE = env.get_str(
     "CAREDESK_POLICY_FILE", str(ROOT / "caredesk" / "policies" / "cloud-resellers-v4.toml")
 )
 CAREDESK_API_RATE = env.get_str("CAREDESK_API_RATE", "600/m")
+# The scanner reads about 1 MB/s per core (docs/sanitizer.md): 10 MiB keeps an upload under ~10 s.
+CAREDESK_UPLOAD_MAX_BYTES = env.get_int("CAREDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# Extra customer-data patterns for the upload scanner: [(name, regex), ...] (data, not code paths).
+CAREDESK_SANITIZER_PATTERNS: list[tuple[str, str]] = []
 NINJA_PAGINATION_MAX_LIMIT = 100
+# The background sweep (caredesk.sweep): seconds between sweeps, targets per transaction, and how far
+# before its watermark each sweep looks again (so that a write committed late is never missed).
+CAREDESK_SWEEP_INTERVAL = env.get_int("CAREDESK_SWEEP_INTERVAL", 30)
+CAREDESK_SWEEP_BATCH = env.get_int("CAREDESK_SWEEP_BATCH", 500)
+CAREDESK_SWEEP_OVERLAP = env.get_int("CAREDESK_SWEEP_OVERLAP", 120)
 
 LOGGING = {
     "version": 1,

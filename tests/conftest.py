@@ -14,6 +14,7 @@ from caredesk.tenancy import services
 from caredesk.tenancy.models import EndUserAccount, Reseller, Subscription, User
 
 PASSWORD = "correct-horse-battery-9"
+MULTIPART = "__multipart__"  # a body given as {MULTIPART: {...}} is sent as multipart/form-data
 
 
 @dataclass
@@ -82,7 +83,9 @@ class ApiClient:
         # Headers may be given as HTTP_IF_MATCH=... (WSGI style) or under their own names.
         named = {k[5:].replace("_", "-").title() if k.startswith("HTTP_") else k: v for k, v in headers.items()}
         kwargs: dict[str, Any] = {"headers": {**self.headers, **named}}
-        if body is not None:
+        if isinstance(body, dict) and MULTIPART in body:
+            kwargs.update(data=body[MULTIPART])
+        elif body is not None:
             kwargs.update(data=body, content_type="application/json")
         return getattr(self.client, method.lower())(path, **kwargs)
 
@@ -201,7 +204,13 @@ def _tenant_objects(t: Tenant) -> None:
         local_contact="Pat",
     )
     assert macd.csm_request is not None
+    from caredesk.cases.attachments import attachment_upload
+
+    attachment = attachment_upload(
+        actor=t.dcs[0], case_id=case.pk, filename="tserver.log", data=b"2026-11-02 08:30:01 INFO link up\n"
+    )
     t.extra_ids.update(
+        attachment_id=attachment.pk,
         case_id=case.pk,
         proposal_id=proposal.pk,
         feature_request_id=fr.pk,

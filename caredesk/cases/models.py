@@ -152,6 +152,31 @@ class Comment(models.Model):
         return f"comment {self.pk} on case {self.case_id}"
 
 
+class Attachment(models.Model):
+    """A file on a case. Only bytes the customer-data scanner passed (or redacted) are stored, under
+    a random storage name; the user's file name is metadata only and never a path."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    filename = models.CharField(max_length=255)
+    storage_name = models.CharField(max_length=255, unique=True)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    kind = models.CharField(max_length=10, help_text="text, image or archive (by content, not by name)")
+    redacted = models.BooleanField(default=False)
+    redaction = models.JSONField(default=dict, help_text="What was redacted: types, counts, lines; never values.")
+    confirmed_no_customer_data = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["case", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.filename} on case {self.case_id}"
+
+
 class SeverityProposal(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending"

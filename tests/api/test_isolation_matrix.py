@@ -16,9 +16,10 @@ import re
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from config.api import api
-from tests.conftest import Tenant, World
+from tests.conftest import MULTIPART, Tenant, World
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,16 @@ def _sample(name: str, prop: dict[str, Any], ids: dict[str, int]) -> Any:
 def body_for(method: str, path: str, ids: dict[str, int]) -> dict[str, Any] | None:
     op = SCHEMA["paths"][path][method.lower()]
     content = op.get("requestBody", {}).get("content", {})
+    if "multipart/form-data" in content:
+        schema = _resolve(content["multipart/form-data"]["schema"])
+        form: dict[str, Any] = {}
+        for name, prop in schema.get("properties", {}).items():
+            prop = _resolve(prop)
+            if prop.get("format") == "binary":
+                form[name] = SimpleUploadedFile("probe.log", b"2026-11-27 12:00:00 INFO probe\n")
+            else:
+                form[name] = _sample(name, prop, ids)
+        return {MULTIPART: form}
     if "application/json" not in content:
         return None
     schema = _resolve(content["application/json"]["schema"])
