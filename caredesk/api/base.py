@@ -73,7 +73,7 @@ class TokenRateThrottle(BaseThrottle):
         token_id = getattr(user, "api_token_id", None)
         ident = f"t{token_id}" if token_id is not None else f"ip{self.get_ident(request)}"
         now = time.time()
-        window = int(now // self.duration)
+        window = int(now // self.duration) * self.duration  # the window's start, in POSIX seconds
         table = RateCounter._meta.db_table
         sql = (
             f'INSERT INTO "{table}" ("key", "window", "count") VALUES (%s, %s, 1) '  # noqa: S608 -- our table name
@@ -84,7 +84,7 @@ class TokenRateThrottle(BaseThrottle):
             row = cursor.fetchone()
         if row is not None and row[0] <= self.num_requests:
             return True
-        self._wait = (window + 1) * self.duration - now
+        self._wait = window + self.duration - now
         return False
 
     def wait(self) -> float | None:

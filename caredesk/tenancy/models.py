@@ -184,7 +184,7 @@ class RateCounter(models.Model):
     every web process through the database (no cache server needed)."""
 
     key = models.CharField(max_length=100)
-    window = models.BigIntegerField(help_text="Window number: POSIX seconds // window length.")
+    window = models.BigIntegerField(help_text="The window's start in POSIX seconds.")
     count = models.PositiveIntegerField(default=0)
 
     class Meta:

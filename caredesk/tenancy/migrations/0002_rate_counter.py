@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(max_length=100)),
-                ('window', models.BigIntegerField(help_text='Window number: POSIX seconds // window length.')),
+                ('window', models.BigIntegerField(help_text="The window's start in POSIX seconds.")),
                 ('count', models.PositiveIntegerField(default=0)),
             ],
             options={
