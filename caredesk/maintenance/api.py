@@ -15,7 +15,7 @@ from caredesk.api.base import ErrorOut, actor
 from caredesk.domain.maintenance import to_zone
 from caredesk.domain.maintenance.local import zone_name
 from caredesk.domain.maintenance.rules import resolve_zone
-from caredesk.maintenance import feeds, selectors, services
+from caredesk.maintenance import feeds, notice_services, selectors, services
 from caredesk.maintenance.conflicts import ConflictReport, account_conflicts_for_actor
 from caredesk.maintenance.models import CalendarFeed
 from caredesk.maintenance.schedules import Entry
@@ -207,7 +207,7 @@ def reschedule_decline(request: HttpRequest, reschedule_id: int, payload: Reason
 
 @router.post("/maintenance/notices", response={201: NoticeOut, **ERRORS})
 def notice_post(request: HttpRequest, payload: NoticeIn) -> object:
-    return Status(201, services.notice_post(actor=actor(request), **payload.dict()))
+    return Status(201, notice_services.notice_post(actor=actor(request), **payload.dict()))
 
 
 @router.get("/maintenance/notices", response={200: list[NoticeOut], **ERRORS})
@@ -228,7 +228,7 @@ def notice_get(request: HttpRequest, notice_id: int) -> object:
 def notice_cancel(request: HttpRequest, notice_id: int, payload: ReasonIn) -> object:
     me = actor(request)
     selectors.notice_get_for_actor(actor=me, notice_id=notice_id)
-    return services.notice_cancel(actor=me, notice_id=notice_id, reason=payload.reason)
+    return notice_services.notice_cancel(actor=me, notice_id=notice_id, reason=payload.reason)
 
 
 def _created(request: HttpRequest, feed: CalendarFeed, secret: str) -> dict[str, Any]:

@@ -144,7 +144,8 @@ def account_conflicts_for_actor(*, actor: User, account_id: int, weeks: int, now
     )
     working = [interval for source in sources for interval in source.intervals]
     items: list[ConflictItem] = []
-    for position, overlaps in sorted(by_occurrence.items()):
+    for position, found in sorted(by_occurrence.items()):
+        overlaps = sorted(found, key=lambda o: (o.local.start, o.local.end))
         entry = in_range[position]
         occurrence = entry.occurrence
         draft = None

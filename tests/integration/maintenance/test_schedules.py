@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from caredesk.domain.errors import NotFound, ValidationFailed
-from caredesk.maintenance import selectors, services
+from caredesk.maintenance import notice_services, selectors, services
 from caredesk.maintenance.schedules import entry_at, schedule_for_accounts
 from tests.conftest import World
 from tests.integration.maintenance.support import Outbox, add_account, spans, z
@@ -115,7 +115,7 @@ def test_an_accepted_move_changes_that_account_only_even_from_outside_the_interv
 
 def test_notices_reach_every_subscriber_and_leave_when_cancelled(world: World, outbox: Outbox) -> None:
     outbound = add_account(world, world.a, "Dialer", services=["outbound_engagement"])
-    notice = services.notice_post(
+    notice = notice_services.notice_post(
         actor=world.manager,
         service=PR,
         start=z("2027-02-10 14:00"),
@@ -132,7 +132,7 @@ def test_notices_reach_every_subscriber_and_leave_when_cancelled(world: World, o
     assert schedule_for_accounts(accounts=[outbound], start=window[0], end=window[1]) == []
     held = entry_at(account=world.b.account, service=PR, instant=z("2027-02-10 15:59"))
     assert held is not None and held.notice_id == notice.pk
-    services.notice_cancel(actor=world.agent, notice_id=notice.pk, reason="Postponed", now=z("2027-02-10 13:30"))
+    notice_services.notice_cancel(actor=world.agent, notice_id=notice.pk, reason="Postponed", now=z("2027-02-10 13:30"))
     assert schedule_for_accounts(accounts=[world.a.account], start=window[0], end=window[1]) == []
 
 
