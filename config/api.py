@@ -106,6 +106,7 @@ def _register_routers() -> None:
     from caredesk.cases.requests_api import router as requests_router
     from caredesk.knowledge.api import router as knowledge_router
     from caredesk.maintenance.api import router as maintenance_router
+    from caredesk.notifications.api import router as notifications_router
     from caredesk.reports.api import router as reports_router
     from caredesk.tenancy.api import router as tenancy_router
 
@@ -115,6 +116,7 @@ def _register_routers() -> None:
     api.add_router("/", requests_router)
     api.add_router("/", maintenance_router)
     api.add_router("/", knowledge_router)
+    api.add_router("/", notifications_router)
     api.add_router("/", reports_router)
 
 

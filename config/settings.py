@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "caredesk.sweep",
     "caredesk.maintenance",
     "caredesk.knowledge",
+    "caredesk.notifications",
     "caredesk.ops",
     "caredesk.portal",
     "caredesk.reports",
@@ -199,6 +200,10 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = env.get_str("CAREDESK_DEFAULT_FROM_EMAIL", "caredesk@localhost")
+# Notifications: how long a worker holds a claimed message (longer than any one send), and whether
+# webhooks may reach private and loopback addresses (only tests and a local demo want that).
+CAREDESK_NOTIFY_LEASE_SECONDS = env.get_int("CAREDESK_NOTIFY_LEASE_SECONDS", 120)
+CAREDESK_WEBHOOK_ALLOW_PRIVATE = ENV == "test" or env.get_str("CAREDESK_WEBHOOK_ALLOW_PRIVATE", "0") == "1"
 
 # Security. Strict CSP: no inline script or style anywhere.
 SECURE_CSP = {

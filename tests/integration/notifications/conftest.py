@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.integration.notifications.servers import SmtpSink, WebhookReceiver
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback, and the default mailer pointed at it."""
+    sink = SmtpSink().start()
+    settings.MAILERS = {"default": sink.mailer()}
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver()
+    try:
+        yield r
+    finally:
+        r.stop()

@@ -1,0 +1,184 @@
+"""E-mail delivery over real SMTP (aiosmtpd on loopback): text and HTML bodies from templates,
+stable Message-IDs, one e-mail per recipient however often a notification is enqueued or delivered,
+retries with back-off, dead letters, and leases that expire when a worker dies (issue 5, items 3, 6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from caredesk.notifications import conf, delivery, services
+from caredesk.notifications.models import DeliveryStatus, EmailDelivery
+from tests.conftest import World
+from tests.integration.notifications.servers import SmtpSink, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+def enqueue(world: World, **overrides: Any) -> int:
+    args: dict[str, Any] = {
+        "event_kind": "case_responded",
+        "recipients": world.a.dcs,
+        "subject": "Case #12: Customer Care responded",
+        "body": "We are looking into it.\nExpect an update <today>.",
+        "context": {"case_id": 12},
+        "dedupe_key": "case_responded:12:1",
+        "reseller_id": world.a.reseller.pk,
+        "link": "/cases/12",
+    }
+    args.update(overrides)
+    return services.notification_enqueue(**args)
+
+
+def test_an_enqueued_notification_is_mailed_after_commit_in_text_and_html(
+    world: World, smtp: SmtpSink, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.CAREDESK_PUBLIC_URL = "https://desk.example.com/"
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(world)
+    assert len(smtp.received) == 2
+    by_to = {r.envelope_to[0]: r.message for r in smtp.received}
+    msg = by_to[world.a.dcs[0].email]
+    row = EmailDelivery.objects.get(recipient=world.a.dcs[0])
+    assert row.status == DeliveryStatus.SENT and row.delivered_at is not None and row.attempts == 1
+    assert msg["Message-ID"] == row.message_id
+    assert msg["Subject"] == "Case #12: Customer Care responded"
+    assert msg["X-Caredesk-Event"] == "case_responded"
+    assert msg["X-Caredesk-Notification"] == "case_responded:12:1"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert f"Hello {world.a.dcs[0].name}," in text and "Expect an update <today>." in text
+    assert "https://desk.example.com/cases/12" in text
+    assert "Expect an update &lt;today&gt;." in html and "<today>" not in html  # escaped in HTML
+    assert 'href="https://desk.example.com/cases/12"' in html
+
+
+def test_a_kind_with_its_own_template_uses_it_and_others_fall_back_to_the_generic_one(
+    world: World, smtp: SmtpSink, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue(
+            world,
+            event_kind="maintenance_notice_posted",
+            dedupe_key="notice:1",
+            recipients=[world.a.dcs[0]],
+            context={"emergency": True},
+        )
+        enqueue(world, dedupe_key="generic:1", recipients=[world.a.dcs[0]])
+    special, generic = (r.message for r in smtp.received)
+    assert "EMERGENCY maintenance has been announced." in special.get_body(("plain",)).get_content()
+    assert "<strong>Emergency maintenance" in special.get_body(("html",)).get_content()
+    assert "maintenance" not in generic.get_body(("plain",)).get_content()
+
+
+def test_enqueueing_twice_mails_once(world: World, smtp: SmtpSink, django_capture_on_commit_callbacks: Any) -> None:
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            enqueue(world)
+    assert sorted(smtp.message_ids().values()) == [1, 1]
+
+
+def test_delivering_twice_mails_once(world: World, smtp: SmtpSink) -> None:
+    enqueue(world)
+    notification_id = EmailDelivery.objects.first().notification_id  # type: ignore[union-attr]
+    first = delivery.deliver_notification(notification_id=notification_id)
+    second = delivery.deliver_notification(notification_id=notification_id)
+    third = delivery.deliver_due()
+    assert (first.sent, second.claimed, third.claimed) == (2, 0, 0)
+    assert len(smtp.received) == 2
+
+
+def test_a_recipient_the_server_refuses_for_good_is_dead_at_once(world: World, smtp: SmtpSink) -> None:
+    smtp.refuse[world.a.dcs[0].email] = "550 5.1.1 no such mailbox"
+    enqueue(world)
+    report = delivery.deliver_due()
+    assert (report.sent, report.dead, report.retried) == (1, 1, 0)
+    dead = EmailDelivery.objects.get(recipient=world.a.dcs[0])
+    assert dead.status == DeliveryStatus.DEAD and "550" in dead.last_error
+
+
+def test_a_temporary_refusal_is_retried_with_back_off_until_it_gives_up(world: World, smtp: SmtpSink) -> None:
+    smtp.refuse[world.a.dcs[0].email] = "451 4.3.0 try again later"
+    enqueue(world, recipients=[world.a.dcs[0]])
+    row = EmailDelivery.objects.get()
+    start = row.due_at
+    now = start
+    waits = []
+    for _ in range(len(conf.backoff())):
+        assert delivery.deliver_due(now=now).retried == 1
+        row.refresh_from_db()
+        assert row.status == DeliveryStatus.QUEUED and row.lease_token == ""
+        waits.append(int((row.due_at - now).total_seconds()))
+        assert delivery.deliver_due(now=row.due_at - timedelta(seconds=1)).claimed == 0  # not yet due
+        now = row.due_at
+    assert waits == [60, 300, 1800, 7200, 43200]
+    assert delivery.deliver_due(now=now).dead == 1
+    row.refresh_from_db()
+    assert row.status == DeliveryStatus.DEAD and row.attempts == 6 and "451" in row.last_error
+    assert smtp.received == []
+
+
+def test_a_server_that_is_down_is_retried_and_the_mail_goes_out_once_it_is_back(
+    world: World, smtp: SmtpSink, settings: Any
+) -> None:
+    working = settings.MAILERS
+    settings.MAILERS = {"default": {**working, "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2}}}
+    enqueue(world)
+    assert delivery.deliver_due().retried == 2
+    settings.MAILERS = working
+    later = timezone.now() + timedelta(seconds=61)
+    assert delivery.deliver_due(now=later).sent == 2
+    assert sorted(smtp.message_ids().values()) == [1, 1]
+
+
+def test_a_row_whose_worker_died_is_sent_when_its_lease_expires_with_the_same_message_id(
+    world: World, smtp: SmtpSink
+) -> None:
+    enqueue(world, recipients=[world.a.dcs[0]])
+    now = timezone.now()
+    # A worker claims the row and dies before sending: the row stays "sending" under its lease.
+    [claimed] = delivery._claim(EmailDelivery, now=now, limit=10, notification_id=None)
+    assert delivery.deliver_due(now=now + conf.lease() - timedelta(seconds=1)).claimed == 0  # still leased
+    report = delivery.deliver_due(now=now + conf.lease())
+    assert report.sent == 1
+    row = EmailDelivery.objects.get()
+    assert row.status == DeliveryStatus.SENT and row.reclaims == 1 and row.attempts == 2
+    assert "lease expired" in row.last_error
+    assert smtp.message_ids() == {claimed.message_id: 1}
+
+
+def test_a_worker_that_lost_its_lease_cannot_record_an_outcome(world: World, smtp: SmtpSink) -> None:
+    enqueue(world, recipients=[world.a.dcs[0]])
+    now = timezone.now()
+    [slow] = delivery._claim(EmailDelivery, now=now, limit=10, notification_id=None)
+    assert delivery._claim(EmailDelivery, now=now, limit=10, notification_id=None) == []  # leased: not claimable
+    [taken_over] = delivery._claim(EmailDelivery, now=now + conf.lease(), limit=10, notification_id=None)
+    assert taken_over.lease_token != slow.lease_token
+    assert delivery._record(slow, status=DeliveryStatus.DEAD) is False
+    assert delivery._record(taken_over, status=DeliveryStatus.SENT) is True
+    assert EmailDelivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_worker_running_out_of_lease_hands_its_remaining_rows_back(
+    world: World, smtp: SmtpSink, settings: Any
+) -> None:
+    settings.CAREDESK_NOTIFY_LEASE_SECONDS = 0  # every send is "too late": nothing is attempted
+    enqueue(world)
+    report = delivery.email_deliver()
+    assert (report.claimed, report.released, report.sent) == (2, 2, 0)
+    assert set(EmailDelivery.objects.values_list("status", "attempts", "lease_token")) == {("queued", 0, "")}
+    settings.CAREDESK_NOTIFY_LEASE_SECONDS = 120
+    assert delivery.deliver_due().sent == 2
+
+
+def test_mail_to_a_person_deactivated_after_the_notification_is_not_sent(world: World, smtp: SmtpSink) -> None:
+    enqueue(world)
+    world.a.dcs[0].is_active = False
+    world.a.dcs[0].save(update_fields=["is_active"])
+    report = delivery.deliver_due()
+    assert (report.sent, report.dead) == (1, 1)
+    assert [r.envelope_to for r in smtp.received] == [[world.a.dcs[1].email]]
