@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/", api.urls),
     # Calendar feeds: outside /api, no login; the secret in the path is the credential.
     path("feeds/", include("caredesk.maintenance.urls")),
+    path("reports/", include("caredesk.reports.urls")),
     path("", include("caredesk.portal.urls")),
 ]
