@@ -1,9 +1,8 @@
 """Who hears of maintenance events, and the one door to the notifications outbox.
 
 ``enqueue`` calls ``caredesk.notifications.services.notification_enqueue``, which records outbox
-rows in the caller's transaction (a worker delivers them after commit). It is imported when first
-called, so the maintenance app loads even where the notifications app is not installed yet; a
-maintenance write that must notify then fails loudly rather than silently dropping the message.
+rows in the caller's transaction (a worker delivers them after commit), so a maintenance write and
+its notifications are committed, or rolled back, together.
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from caredesk.domain.tenancy.roles import Role
+from caredesk.notifications.services import notification_enqueue
 from caredesk.tenancy.models import User
 from caredesk.tenancy.selectors import active_designated_contacts
 
@@ -29,8 +29,6 @@ def enqueue(
     reseller_id: int | None,
     link: str = "",
 ) -> int:
-    from caredesk.notifications.services import notification_enqueue
-
     result: int = notification_enqueue(
         event_kind=event_kind,
         recipients=list(recipients),

@@ -14,5 +14,5 @@ __all__ = ["outbox"]
 @pytest.fixture
 def world(world: World, outbox: Outbox) -> World:
     give_maintenance_objects(world)
-    outbox.calls.clear()
+    outbox.clear()
     return world

@@ -3,17 +3,12 @@ instants, and one of each maintenance and knowledge object for a tenant (the iso
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from caredesk.tenancy.models import User
 from tests.conftest import World
 
 
@@ -22,11 +17,39 @@ def z(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-@dataclass
 class Outbox:
-    """Every ``notification_enqueue`` call, as the notifications app would receive it."""
+    """The notifications recorded by ``caredesk.notifications.services.notification_enqueue``
+    (its outbox rows) since the fixture began or since ``clear()``: what the worker will deliver."""
 
-    calls: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.since = 0
+        self.clear()
+
+    def clear(self) -> None:
+        from caredesk.notifications.models import Notification
+
+        self.since = Notification.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        from caredesk.notifications.models import EmailDelivery, Notification
+
+        found = []
+        for n in Notification.objects.filter(id__gt=self.since).order_by("id"):
+            people = [d.recipient for d in EmailDelivery.objects.filter(notification=n).select_related("recipient")]
+            found.append(
+                dict(
+                    event_kind=n.event_kind,
+                    recipients=people,
+                    subject=n.subject,
+                    body=n.body,
+                    context=n.context,
+                    dedupe_key=n.dedupe_key,
+                    reseller_id=n.reseller_id,
+                    link=n.link,
+                )
+            )
+        return found
 
     def of(self, kind: str) -> list[dict[str, Any]]:
         return [call for call in self.calls if call["event_kind"] == kind]
@@ -36,65 +59,9 @@ class Outbox:
 
 
 @pytest.fixture
-def outbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbox]:
-    """Records what the maintenance services hand to
-    ``caredesk.notifications.services.notification_enqueue``. Where the notifications app exists
-    (installed) the call goes through to it as well; until it is, a stand-in with the agreed
-    signature takes its place."""
-    from django.apps import apps
-
-    box = Outbox()
-    real: Any = None
-    if apps.is_installed("caredesk.notifications"):
-        real = importlib.import_module("caredesk.notifications.services")
-    original = getattr(real, "notification_enqueue", None)
-
-    def notification_enqueue(
-        *,
-        event_kind: str,
-        recipients: Iterable[User],
-        subject: str,
-        body: str,
-        context: dict[str, Any],
-        dedupe_key: str,
-        reseller_id: int | None,
-        link: str = "",
-    ) -> int:
-        people = list(recipients)
-        box.calls.append(
-            dict(
-                event_kind=event_kind,
-                recipients=people,
-                subject=subject,
-                body=body,
-                context=context,
-                dedupe_key=dedupe_key,
-                reseller_id=reseller_id,
-                link=link,
-            )
-        )
-        if original is not None:
-            return int(
-                original(
-                    event_kind=event_kind,
-                    recipients=people,
-                    subject=subject,
-                    body=body,
-                    context=context,
-                    dedupe_key=dedupe_key,
-                    reseller_id=reseller_id,
-                    link=link,
-                )
-            )
-        return len(people)
-
-    if real is None:
-        module = types.ModuleType("caredesk.notifications.services")
-        module.notification_enqueue = notification_enqueue  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "caredesk.notifications.services", module)
-    else:
-        monkeypatch.setattr(real, "notification_enqueue", notification_enqueue)
-    yield box
+def outbox(db: Any) -> Outbox:
+    """What the maintenance services recorded for the notifications worker, read from its rows."""
+    return Outbox()
 
 
 def give_maintenance_objects(world: World) -> None:
