@@ -104,6 +104,7 @@ def _register_routers() -> None:
     from caredesk.cases.api import router as cases_router
     from caredesk.cases.attachments_api import router as attachments_router
     from caredesk.cases.requests_api import router as requests_router
+    from caredesk.incidents.api import router as incidents_router
     from caredesk.knowledge.api import router as knowledge_router
     from caredesk.maintenance.api import router as maintenance_router
     from caredesk.notifications.api import router as notifications_router
@@ -114,6 +115,7 @@ def _register_routers() -> None:
     api.add_router("/", cases_router)
     api.add_router("/", attachments_router)
     api.add_router("/", requests_router)
+    api.add_router("/", incidents_router)
     api.add_router("/", maintenance_router)
     api.add_router("/", knowledge_router)
     api.add_router("/", notifications_router)

@@ -285,12 +285,18 @@ def _act(
     elif action is CaseAction.CLOSE:
         case.closed_at = at
     sla = _record(case, actor, step, kind=kind, at=at, channel=channel, data=data)
-    return _save(
+    _save(
         case,
         at,
         refresh=sla,
         fields=["status", "restored_at", "resolved_at", "resolution_code", "resolution_summary", "closed_at", *fields],
     )
+    if action in (CaseAction.RESOLVE, CaseAction.REOPEN):
+        # Service Resolution opens the post-mortem the policy owes; reopening cancels an open one.
+        from caredesk.incidents.services import post_incident_case_changed
+
+        post_incident_case_changed(case=case, action=action.value, at=at)
+    return case
 
 
 def _required(value: str, field: str, message: str) -> str:
