@@ -219,3 +219,25 @@ def _tenant_objects(t: Tenant) -> None:
         on_behalf_of_id=t.dcs[0].pk,
         available_contact_id=t.dcs[0].pk,
     )
+    t.extra_ids.update(_notification_objects(t))
+
+
+def _notification_objects(t: Tenant) -> dict[str, int]:
+    """A webhook of the tenant and one delivery to it (never attempted: on_commit does not run here)."""
+    from caredesk.notifications import services as notification_services
+    from caredesk.notifications import webhook_services
+    from caredesk.notifications.models import WebhookDelivery
+
+    endpoint, _ = webhook_services.webhook_create(
+        actor=t.dcs[0], url="http://127.0.0.1:9/caredesk", event_types=["*"], description=f"{t.reseller.name} PSA"
+    )
+    notification_services.notification_enqueue(
+        event_kind="isolation_probe",
+        recipients=[],
+        subject="probe",
+        body="probe",
+        context={},
+        dedupe_key=f"isolation_probe:{t.reseller.pk}",
+        reseller_id=t.reseller.pk,
+    )
+    return {"webhook_id": endpoint.pk, "delivery_id": WebhookDelivery.objects.get(endpoint=endpoint).pk}

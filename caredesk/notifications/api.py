@@ -2,8 +2,6 @@
 deliveries and dead letters, and each person's own notification preferences. Thin: parse, one
 service or selector call, render."""
 
-from __future__ import annotations
-
 from typing import Literal
 
 from django.http import HttpRequest

@@ -68,7 +68,7 @@ def refusal_reason(address: str) -> str | None:
             reason = refusal_reason(str(embedded))
             if reason:
                 return reason
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    for kind in ("loopback", "link_local", "multicast", "unspecified", "reserved", "private"):
         if getattr(ip, f"is_{kind}"):
             return kind.replace("_", "-")
     if not ip.is_global:
