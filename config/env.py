@@ -12,6 +12,9 @@
 | CAREDESK_DEFAULT_FROM_EMAIL      | caredesk@localhost               |                                           |
 | CAREDESK_LOGIN_FAILURE_LIMIT     | 5                                | failed log-ins before a lock-out          |
 | CAREDESK_API_RATE                | 600/m                            | API requests per token                    |
+| CAREDESK_SWEEP_INTERVAL          | 30                               | seconds between background sweeps         |
+| CAREDESK_SWEEP_BATCH             | 500                              | sweep alerts per transaction              |
+| CAREDESK_SWEEP_OVERLAP           | 120                              | seconds re-read before the sweep watermark |
 """
 
 from __future__ import annotations

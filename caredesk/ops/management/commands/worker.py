@@ -1,18 +1,43 @@
-"""caredesk worker: runs queued background tasks (django-tasks-db's worker)."""
+"""caredesk worker: runs queued background tasks (django-tasks-db's worker) and schedules the
+periodic sweep (SLA warnings and breaches, escalations, post-incident deadlines).
+
+Any number of workers on any number of machines may share the database: each runs a scheduler
+thread, and a lease row lets exactly one of them enqueue the sweep per interval."""
 
 from __future__ import annotations
 
+import os
+import socket
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
 
 
 class Command(BaseCommand):
-    help = "Run background tasks until stopped (any number of workers may share the database)."
+    help = "Run background tasks and the periodic sweep until stopped (any number of workers may share the database)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--batch", action="store_true", help="Process what is queued, then exit.")
+        parser.add_argument(
+            "--sweep-interval",
+            type=float,
+            default=None,
+            help="Seconds between sweeps (default: CAREDESK_SWEEP_INTERVAL, 30).",
+        )
+        parser.add_argument("--no-sweep", action="store_true", help="Run tasks only; never schedule the sweep.")
 
-    def handle(self, *args: Any, batch: bool, **options: Any) -> None:
-        call_command("db_worker", batch=batch, interval=1.0, reload=False)
+    def handle(self, *args: Any, batch: bool, sweep_interval: float | None, no_sweep: bool, **options: Any) -> None:
+        from caredesk.sweep.scheduler import SweepScheduler
+
+        worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(6)}"
+        if not no_sweep:
+            interval = sweep_interval if sweep_interval is not None else float(settings.CAREDESK_SWEEP_INTERVAL)
+            scheduler = SweepScheduler(interval=interval, worker=worker_id)
+            if batch:
+                scheduler.tick()  # enqueue a sweep now if one is due; the batch below runs it
+            else:
+                scheduler.start()
+        call_command("db_worker", batch=batch, interval=1.0, reload=False, worker_id=worker_id)

@@ -1,0 +1,60 @@
+"""Claiming alert keys: the exactly-once step of the sweep.
+
+``alerts_claim`` inserts the keys with ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (PostgreSQL
+and SQLite 3.35+ both have it) and answers the keys this transaction inserted. The caller records
+the timeline event and the notifications of exactly those keys in the same transaction, so a key
+taken by a concurrent sweep, or by an earlier sweep that committed, is never recorded twice; and
+a sweep that dies before committing leaves no key behind, so the next one records it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection
+
+from caredesk.sweep.models import SweepAlert
+
+AlertKey = tuple[int, str, str]  # (case_id, subject, alert)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertClaim:
+    case_id: int
+    reseller_id: int
+    subject: str
+    alert: str
+    crossed_at: datetime
+
+    @property
+    def key(self) -> AlertKey:
+        return (self.case_id, self.subject, self.alert)
+
+
+def alerts_claim(*, claims: Sequence[AlertClaim], at: datetime) -> set[AlertKey]:
+    """Insert every key not yet taken; return the keys inserted now."""
+    if not claims:
+        return set()
+    table = SweepAlert._meta.db_table
+    ops = connection.ops
+    params: list[Any] = []
+    for c in claims:
+        params += [
+            c.case_id,
+            c.reseller_id,
+            c.subject,
+            c.alert,
+            ops.adapt_datetimefield_value(c.crossed_at),
+            ops.adapt_datetimefield_value(at),
+        ]
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(claims))
+    sql = (
+        f'INSERT INTO "{table}" ("case_id", "reseller_id", "subject", "alert", "crossed_at", "recorded_at") '  # noqa: S608 -- our table name
+        f"VALUES {values} "
+        'ON CONFLICT ("case_id", "subject", "alert") DO NOTHING RETURNING "case_id", "subject", "alert"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(int(r[0]), str(r[1]), str(r[2])) for r in cursor.fetchall()}

@@ -1,0 +1,54 @@
+"""The sweep's own tables: its progress and schedule (one row per sweep), and the alert key table
+that makes every warning, breach, reminder and overdue notice happen exactly once.
+
+``SweepAlert`` is the exactly-once guarantee: the row is inserted with ON CONFLICT DO NOTHING in
+the same transaction as the timeline event and the notifications it stands for, so whatever
+number of workers sweep at once, one of them records it and the others see the key taken."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.timezone import now
+
+from caredesk.cases.models import Case
+from caredesk.tenancy.models import Reseller
+
+
+class SweepState(models.Model):
+    """Progress and schedule of one periodic sweep (``name`` = "sla").
+
+    ``swept_to``: the watermark; every warning instant up to it was looked at (the next sweep looks
+    again from ``swept_to - overlap`` so that a write committed late is never missed).
+    ``next_run_at``: the scheduler's lease; the worker that moves it forward enqueues the sweep."""
+
+    name = models.CharField(max_length=40, unique=True)
+    swept_to = models.DateTimeField(null=True, blank=True)
+    next_run_at = models.DateTimeField(default=now)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_worker = models.CharField(max_length=100, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"sweep {self.name} to {self.swept_to}"
+
+
+class SweepAlert(models.Model):
+    """One alert the sweep recorded: ``subject`` is a target kind ("response", "restoration",
+    "resolution") or "post_mortem:<id>" / "incident_report:<id>"; ``alert`` is "warning",
+    "breached", "reminder" or "overdue". Unique per (case, subject, alert)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    subject = models.CharField(max_length=40)
+    alert = models.CharField(max_length=16)
+    crossed_at = models.DateTimeField(help_text="The instant that was crossed (warning, due...).")
+    recorded_at = models.DateTimeField(help_text="The sweep's now when it recorded the alert.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "subject", "alert"], name="sweep_alert_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} {self.subject} {self.alert}"
