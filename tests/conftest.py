@@ -209,7 +209,10 @@ def _tenant_objects(t: Tenant) -> None:
     attachment = attachment_upload(
         actor=t.dcs[0], case_id=case.pk, filename="tserver.log", data=b"2026-11-02 08:30:01 INFO link up\n"
     )
+    post_mortem_id, incident_report_id = _post_incident_objects(t)
     t.extra_ids.update(
+        post_mortem_id=post_mortem_id,
+        incident_report_id=incident_report_id,
         attachment_id=attachment.pk,
         case_id=case.pk,
         proposal_id=proposal.pk,
@@ -241,3 +244,22 @@ def _notification_objects(t: Tenant) -> dict[str, int]:
         reseller_id=t.reseller.pk,
     )
     return {"webhook_id": endpoint.pk, "delivery_id": WebhookDelivery.objects.get(endpoint=endpoint).pk}
+
+
+def _post_incident_objects(t: Tenant) -> tuple[int, int]:
+    """A resolved High case of the tenant, its post-mortem held, and the Incident Report requested."""
+    from datetime import datetime as dt
+
+    from caredesk.cases import services as case_services
+    from caredesk.incidents import services as incident_services
+
+    agent = User.objects.filter(role="care_agent", is_active=True).order_by("pk").first()
+    assert agent is not None, "the world creates an agent before the tenants' objects"
+    payload = case_payload(t.account)
+    payload["first_observed_at"] = dt.fromisoformat(payload["first_observed_at"])
+    case = case_services.case_open(actor=t.dcs[0], payload=payload)
+    case_services.case_resolve(actor=agent, case_id=case.pk, code="solution", summary="Certificate renewed.")
+    pm = case.post_mortems.get()
+    incident_services.post_mortem_hold(actor=agent, post_mortem_id=pm.pk)
+    report = incident_services.incident_report_request(actor=t.dcs[0], post_mortem_id=pm.pk, request="In writing.")
+    return pm.pk, report.pk
