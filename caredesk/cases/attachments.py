@@ -50,10 +50,9 @@ def upload_limits() -> Limits:
 
 
 def _safe(filename: str, data: bytes, options: UploadOptions) -> SafeUpload:
-    kwargs = {"patterns": sanitizer_patterns(), "limits": upload_limits()}
     if options.redact:
-        return redact_upload(filename, data, **kwargs)
-    return clean_bytes_or_raise(filename, data, **kwargs)
+        return redact_upload(filename, data, patterns=sanitizer_patterns(), limits=upload_limits())
+    return clean_bytes_or_raise(filename, data, patterns=sanitizer_patterns(), limits=upload_limits())
 
 
 _UNSAFE_NAME = re.compile(r"[^\w.\- ()\[\]+@,]")
@@ -75,7 +74,7 @@ def attachment_upload(
     channel: str = "api",
     now: datetime | None = None,
 ) -> Attachment:
-    from caredesk.cases.services import _locked
+    from caredesk.cases.actions import _locked
 
     at = now or clock_now()
     if actor.role_enum is not Role.DESIGNATED_CONTACT and not roles.is_care(actor.role_enum):
