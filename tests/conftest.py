@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,9 @@ from caredesk.tenancy import services
 from caredesk.tenancy.models import EndUserAccount, Reseller, Subscription, User
 
 PASSWORD = "correct-horse-battery-9"
+# Subscriptions cover the fixed dates tests use and stay current whenever the suite runs.
+TERM_START = min(date(2026, 1, 1), date.today() - timedelta(days=365))
+TERM_END = max(date(2027, 12, 31), date.today() + timedelta(days=730))
 MULTIPART = "__multipart__"  # a body given as {MULTIPART: {...}} is sent as multipart/form-data
 
 
@@ -145,8 +148,8 @@ def make_tenant(admin: User, label: str, csm: User | None) -> Tenant:
             account_id=account.pk,
             service="pureengage_cloud",
             package="care_for_cloud",
-            term_start=date(2026, 1, 1),
-            term_end=date(2027, 12, 31),
+            term_start=TERM_START,
+            term_end=TERM_END,
             deployment_timezone="America/New_York",
         ),
         services.subscription_create(
@@ -154,8 +157,8 @@ def make_tenant(admin: User, label: str, csm: User | None) -> Tenant:
             account_id=account.pk,
             service="premier_edition",
             package="business_care_for_cloud",
-            term_start=date(2026, 1, 1),
-            term_end=date(2027, 12, 31),
+            term_start=TERM_START,
+            term_end=TERM_END,
         ),
     ]
     return Tenant(reseller=reseller, dcs=dcs, staff=staff, account=account, subscriptions=subs)

@@ -4,7 +4,7 @@ Contacts, End User Accounts on real business calendars, and subscriptions. Idemp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 
@@ -69,8 +69,8 @@ def _account(
                 account_id=account.pk,
                 service=service,
                 package=package,
-                term_start=date(2026, 1, 1),
-                term_end=date(2028, 12, 31),
+                term_start=min(date(2026, 1, 1), date.today()),
+                term_end=max(date(2028, 12, 31), date.today() + timedelta(days=3 * 365)),
                 deployment_timezone=deployment_tz,
             )
     return account
