@@ -18,6 +18,16 @@ KNOWN_EVENT_KINDS: dict[str, str] = {
     "maintenance_notice_cancelled": "Customer Care withdrew a maintenance notice.",
     "reschedule_requested": "A Designated Contact asked to move a planned maintenance occurrence.",
     "reschedule_decided": "Customer Care accepted or declined a reschedule request.",
+    "sla_warning": "A target of a Critical or High case used 75 % of its time (Customer Care only).",
+    "sla_breached": "A target of a Critical or High case passed its due instant.",
+    "post_mortem_opened": "A Critical or High case was resolved: its post-mortem is due.",
+    "post_mortem_scheduled": "Customer Care scheduled (or moved) a post-mortem meeting.",
+    "post_mortem_reminder": "A post-mortem is due soon (Customer Care only).",
+    "post_mortem_overdue": "A post-mortem passed its due date.",
+    "incident_report_requested": "A Designated Contact requested an Incident Report.",
+    "incident_report_reminder": "An Incident Report is due soon (Customer Care only).",
+    "incident_report_overdue": "An Incident Report passed its due date.",
+    "incident_report_published": "Customer Care published an Incident Report.",
 }
 
 

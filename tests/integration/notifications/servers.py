@@ -3,6 +3,7 @@ message it accepts, and an HTTP receiver (stdlib http.server) that verifies webh
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import json
@@ -33,16 +34,39 @@ class Received:
 
 
 class SmtpSink:
-    """aiosmtpd in a thread. ``refuse`` maps an address to the reply its RCPT gets (e.g. 550)."""
+    """aiosmtpd in a thread. ``refuse`` maps an address to the reply its RCPT gets (e.g. 550).
+
+    ``hold(at=..., after=n)``: once ``n`` messages are in, the next client is kept waiting at that
+    point of its transaction ("rcpt": before the server has the message; "data": the server has the
+    whole message, has kept it, and has not answered yet) until ``release()``; ``held`` counts who
+    waits."""
 
     def __init__(self) -> None:
         self.port = free_port()
         self.received: list[Received] = []
         self.refuse: dict[str, str] = {}
+        self.held = 0
+        self._hold: tuple[str, int] | None = None
         self._lock = threading.Lock()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
+    def hold(self, *, at: str, after: int) -> None:
+        self._hold = (at, after)
+
+    def release(self) -> None:
+        self._hold = None
+
+    async def _wait_if_held(self, point: str) -> None:
+        if self._hold is None or self._hold[0] != point:
+            return
+        if len(self.received) < self._hold[1] + (point == "data"):  # at "data" the message is in already
+            return
+        self.held += 1
+        while self._hold is not None:
+            await asyncio.sleep(0.01)
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        await self._wait_if_held("rcpt")
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
@@ -53,6 +77,8 @@ class SmtpSink:
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.received.append(Received(list(envelope.rcpt_tos), message))
+        # Held here, the server has committed the message but the client has not heard "250" yet.
+        await self._wait_if_held("data")
         return "250 OK"
 
     def start(self) -> SmtpSink:

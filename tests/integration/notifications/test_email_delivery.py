@@ -5,6 +5,7 @@ retries with back-off, dead letters, and leases that expire when a worker dies (
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -16,6 +17,12 @@ from tests.conftest import World
 from tests.integration.notifications.servers import SmtpSink, free_port
 
 pytestmark = pytest.mark.django_db
+
+
+def body(message: EmailMessage, kind: str) -> str:
+    part = message.get_body((kind,))
+    assert part is not None, f"no {kind} part"
+    return str(part.get_content())
 
 
 def enqueue(world: World, **overrides: Any) -> int:
@@ -49,8 +56,8 @@ def test_an_enqueued_notification_is_mailed_after_commit_in_text_and_html(
     assert msg["X-Caredesk-Event"] == "case_responded"
     assert msg["X-Caredesk-Notification"] == "case_responded:12:1"
     assert msg["Auto-Submitted"] == "auto-generated"
-    text = msg.get_body(("plain",)).get_content()
-    html = msg.get_body(("html",)).get_content()
+    text = body(msg, "plain")
+    html = body(msg, "html")
     assert f"Hello {world.a.dcs[0].name}," in text and "Expect an update <today>." in text
     assert "https://desk.example.com/cases/12" in text
     assert "Expect an update &lt;today&gt;." in html and "<today>" not in html  # escaped in HTML
@@ -70,9 +77,9 @@ def test_a_kind_with_its_own_template_uses_it_and_others_fall_back_to_the_generi
         )
         enqueue(world, dedupe_key="generic:1", recipients=[world.a.dcs[0]])
     special, generic = (r.message for r in smtp.received)
-    assert "EMERGENCY maintenance has been announced." in special.get_body(("plain",)).get_content()
-    assert "<strong>Emergency maintenance" in special.get_body(("html",)).get_content()
-    assert "maintenance" not in generic.get_body(("plain",)).get_content()
+    assert "EMERGENCY maintenance has been announced." in body(special, "plain")
+    assert "<strong>Emergency maintenance" in body(special, "html")
+    assert "maintenance" not in body(generic, "plain")
 
 
 def test_enqueueing_twice_mails_once(world: World, smtp: SmtpSink, django_capture_on_commit_callbacks: Any) -> None:
