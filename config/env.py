@@ -14,7 +14,7 @@
 | CAREDESK_API_RATE                | 600/m                            | API requests per token                    |
 | CAREDESK_SWEEP_INTERVAL          | 30                               | seconds between background sweeps         |
 | CAREDESK_SWEEP_BATCH             | 500                              | sweep alerts per transaction              |
-| CAREDESK_SWEEP_OVERLAP           | 120                              | seconds re-read before the sweep watermark |
+| CAREDESK_SWEEP_SETTLE            | 15                               | seconds before the sweep reads a warning  |
 """
 
 from __future__ import annotations

@@ -242,11 +242,11 @@ CAREDESK_UPLOAD_MAX_BYTES = env.get_int("CAREDESK_UPLOAD_MAX_BYTES", 10 * 1024 *
 # Extra customer-data patterns for the upload scanner: [(name, regex), ...] (data, not code paths).
 CAREDESK_SANITIZER_PATTERNS: list[tuple[str, str]] = []
 NINJA_PAGINATION_MAX_LIMIT = 100
-# The background sweep (caredesk.sweep): seconds between sweeps, targets per transaction, and how far
-# before its watermark each sweep looks again (so that a write committed late is never missed).
+# The background sweep (caredesk.sweep): seconds between sweeps, alerts per transaction, and how long
+# a warning instant waits before the sweep reads past it (longer than any case write takes to commit).
 CAREDESK_SWEEP_INTERVAL = env.get_int("CAREDESK_SWEEP_INTERVAL", 30)
 CAREDESK_SWEEP_BATCH = env.get_int("CAREDESK_SWEEP_BATCH", 500)
-CAREDESK_SWEEP_OVERLAP = env.get_int("CAREDESK_SWEEP_OVERLAP", 120)
+CAREDESK_SWEEP_SETTLE = env.get_int("CAREDESK_SWEEP_SETTLE", 15)
 
 LOGGING = {
     "version": 1,

@@ -17,12 +17,14 @@ from caredesk.tenancy.models import Reseller
 class SweepState(models.Model):
     """Progress and schedule of one periodic sweep (``name`` = "sla").
 
-    ``swept_to``: the watermark; every warning instant up to it was looked at (the next sweep looks
-    again from ``swept_to - overlap`` so that a write committed late is never missed).
+    ``swept_to``, ``swept_id``: the watermark, a position in the stream of warnings ordered by
+    (warning instant, target id): every warning before it was read (``swept_id`` None: every
+    warning up to and including ``swept_to``).
     ``next_run_at``: the scheduler's lease; the worker that moves it forward enqueues the sweep."""
 
     name = models.CharField(max_length=40, unique=True)
     swept_to = models.DateTimeField(null=True, blank=True)
+    swept_id = models.BigIntegerField(null=True, blank=True)
     next_run_at = models.DateTimeField(default=now)
     last_started_at = models.DateTimeField(null=True, blank=True)
     last_finished_at = models.DateTimeField(null=True, blank=True)

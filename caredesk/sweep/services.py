@@ -6,8 +6,9 @@ worker holds it, any other sweeper stops at once ("busy") instead of queueing be
 never pile up; between batches the row is free and whoever takes it next continues. The alert key
 (``SweepAlert``, unique) is what makes each alert exactly-once; the row lock only saves work.
 
-The watermark ``swept_to`` moves to ``now`` when a run finishes; a run that dies midway leaves it
-where it was, and the next run starts again from there (what was recorded is not recorded twice).
+The watermark (``swept_to``, ``swept_id``: the position in the warnings stream) moves with each
+batch, in the batch's transaction, so a run that dies midway, or a sweeper that takes over between
+batches, continues exactly where the last committed batch stopped.
 
 ``sweep_schedule_claim`` is the scheduler's lease: a conditional UPDATE of ``next_run_at`` that
 exactly one worker wins per interval, on any number of machines."""
@@ -74,20 +75,20 @@ def sweep_run(
     *,
     now: datetime | None = None,
     batch_size: int | None = None,
-    overlap: timedelta | None = None,
+    settle: timedelta | None = None,
     worker: str = "",
 ) -> SweepResult:
-    """Record every warning, breach, reminder and overdue deadline up to ``now``, each once."""
+    """Record every breach, reminder and overdue deadline up to ``now`` and every warning up to
+    ``now - settle``, each once."""
     at = now or clock_now()
     limit = batch_size or settings.CAREDESK_SWEEP_BATCH
-    lag = overlap if overlap is not None else timedelta(seconds=settings.CAREDESK_SWEEP_OVERLAP)
+    warn_until = at - (settle if settle is not None else timedelta(seconds=settings.CAREDESK_SWEEP_SETTLE))
     result = SweepResult(now=at)
     started = time.perf_counter()
     _state_ensure()
     audience = Audience()
-    since: datetime | None = None
     phase = "targets"
-    while True:
+    while not result.finished:
         with transaction.atomic():
             state = _lock()
             if state is None:
@@ -95,33 +96,35 @@ def sweep_run(
                 break
             if result.batches == 0:
                 state.last_started_at = at
-                since = state.swept_to - lag if state.swept_to is not None else None
-            more = False
             if phase == "targets":
-                crossings, more = targets.crossings_next(since=since, until=at, limit=limit)
-                result.counts += targets.crossings_record(crossings, since=since, until=at, now=at, audience=audience)
-                # Resume the next batch after the last warning recorded; ties are re-read and the
-                # anti-join drops what is already recorded.
-                warned = [c.at for c in crossings if c.alert == targets.WARNING]
-                if more and warned:
-                    since = max(warned) if since is None else max(since, max(warned))
-                if not more:
+                after = (state.swept_to, state.swept_id) if state.swept_to is not None else None
+                batch = targets.crossings_next(after=after, warn_until=warn_until, until=at, limit=limit)
+                result.counts += targets.crossings_record(
+                    batch.crossings, warn_until=warn_until, until=at, now=at, audience=audience
+                )
+                _advance(state, batch, warn_until)
+                if not batch.more:
                     phase = "post_incident"
-                    more = True
             else:
                 deadlines, more = post_incident.deadlines_next(until=at, limit=limit)
                 result.counts += post_incident.deadlines_record(deadlines, until=at, now=at, audience=audience)
+                if not more:
+                    state.last_finished_at = at
+                    state.last_worker = worker
+                    result.finished = True
+                    result.seconds = time.perf_counter() - started
+                    state.last_result = result.as_dict()
             result.batches += 1
-            if not more:
-                state.swept_to = at if state.swept_to is None else max(state.swept_to, at)
-                state.last_finished_at = at
-                state.last_worker = worker
-                result.finished = True
-                result.seconds = time.perf_counter() - started
-                state.last_result = result.as_dict()
-            state.save(update_fields=["swept_to", "last_started_at", "last_finished_at", "last_worker", "last_result"])
-        if result.finished:
-            break
+            state.save(
+                update_fields=[
+                    "swept_to",
+                    "swept_id",
+                    "last_started_at",
+                    "last_finished_at",
+                    "last_worker",
+                    "last_result",
+                ]
+            )
     result.seconds = time.perf_counter() - started
     logger.info(
         "sweep %s",
@@ -129,6 +132,17 @@ def sweep_run(
         extra={"event": "sweep_busy" if result.busy else "sweep_finished", "worker": worker, **result.as_dict()},
     )
     return result
+
+
+def _advance(state: SweepState, batch: targets.Batch, warn_until: datetime) -> None:
+    """Move the watermark past the warnings this batch read (in the same transaction)."""
+    if batch.warnings_done:
+        if state.swept_to is None or warn_until > state.swept_to:
+            state.swept_to, state.swept_id = warn_until, None
+        return
+    position = targets.position_after(batch)
+    if position is not None:
+        state.swept_to, state.swept_id = position
 
 
 def sweep_schedule_claim(*, now: datetime | None = None, interval: float, worker: str) -> bool:

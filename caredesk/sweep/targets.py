@@ -4,11 +4,15 @@ crossing once (issue 5, item 1).
 Finding goes through the two partial indexes of ``CaseTarget`` (``due_at`` and ``warning_at``,
 ``WHERE state = 'running'``), never through the cases:
 - breaches: running targets with ``due_at < now`` (met exactly at the due instant is met, so a
-  target is breached only once its due instant has passed). Recording a breach sets its state to
-  ``breached``, so it leaves the index and the next sweep does not see it again;
-- warnings: running targets with ``warning_at`` in ``[from, now]`` and no warning recorded yet
-  (an anti-join on the alert key). ``from`` is the watermark minus an overlap, so a write that
-  commits after a sweep read past it is still seen by the next sweep.
+  target is breached once its due instant has passed). Recording a breach sets the target
+  ``breached``, so it leaves the index: the next sweep does not see it again, and a target overdue
+  for a week is found whatever happened meanwhile;
+- warnings: a warned target stays running, so the warnings are read as a stream in
+  ``(warning_at, id)`` order after the sweep's position (the watermark) and up to ``now - settle``.
+  The settle time (``CAREDESK_SWEEP_SETTLE``) is longer than any write of a case takes to commit,
+  so a warning instant that a write sets at its own instant is committed before a sweep reads
+  past it. The position moves with every batch, so ties at a batch's end are neither skipped nor
+  read twice.
 Both lists come in instant order and are merged, so a catch-up after downtime records the
 crossings in the order they happened (a target's warning before its breach).
 
@@ -25,13 +29,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Q
 
 from caredesk.cases.models import Case, CaseTarget
 from caredesk.cases.timeline import case_event_append
 from caredesk.sweep.alerts import AlertClaim, alerts_claim
 from caredesk.sweep.escalation import CASE_FIELDS, Audience, notify
-from caredesk.sweep.models import SweepAlert
 
 logger = logging.getLogger("caredesk.sweep")
 
@@ -54,12 +57,26 @@ class Crossing:
         return (self.at, _ORDER[self.alert], self.target_id)
 
 
-def crossings_next(*, since: datetime | None, until: datetime, limit: int) -> tuple[list[Crossing], bool]:
-    """The next ``limit`` crossings up to ``until`` in instant order, and whether more may follow."""
-    warned = SweepAlert.objects.filter(case_id=OuterRef("case_id"), subject=OuterRef("kind"), alert=WARNING)
-    warnings_qs = CaseTarget.objects.filter(state=RUNNING, warning_at__lte=until).filter(~Exists(warned))
-    if since is not None:
-        warnings_qs = warnings_qs.filter(warning_at__gte=since)
+Position = tuple[datetime, int | None]
+"""Where the warnings stream stands: every warning before ``(warning_at, target id)`` was read
+(``id`` None: every warning at or before the instant)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    crossings: list[Crossing]
+    more: bool  # more crossings may follow
+    warnings_done: bool  # every warning up to the bound is in this batch
+
+
+def crossings_next(*, after: Position | None, warn_until: datetime, until: datetime, limit: int) -> Batch:
+    """The next ``limit`` crossings in instant order: warnings after ``after`` up to ``warn_until``
+    and breaches before ``until``."""
+    warnings_qs = CaseTarget.objects.filter(state=RUNNING, warning_at__lte=warn_until)
+    if after is not None:
+        at, pk = after
+        later = Q(warning_at__gt=at) if pk is None else Q(warning_at__gt=at) | Q(warning_at=at, id__gt=pk)
+        warnings_qs = warnings_qs.filter(later, warning_at__gte=at)
     warnings = [
         Crossing(pk, case_id, kind, WARNING, at)
         for pk, case_id, kind, at in warnings_qs.order_by("warning_at", "id").values_list(
@@ -74,25 +91,33 @@ def crossings_next(*, since: datetime | None, until: datetime, limit: int) -> tu
         .values_list("id", "case_id", "kind", "due_at")[:limit]
         if at is not None
     ]
-    merged = sorted(warnings + breaches, key=lambda c: c.sort_key)
-    more = len(warnings) == limit or len(breaches) == limit or len(merged) > limit
-    return merged[:limit], more
+    merged = sorted(warnings + breaches, key=lambda c: c.sort_key)[:limit]
+    taken = sum(1 for c in merged if c.alert == WARNING)
+    warnings_done = len(warnings) < limit and taken == len(warnings)
+    more = not warnings_done or len(breaches) == limit or len(warnings) + len(breaches) > limit
+    return Batch(merged, more, warnings_done)
 
 
-def _still_crossed(c: Crossing, target: CaseTarget | None, since: datetime | None, until: datetime) -> datetime | None:
+def position_after(batch: Batch) -> Position | None:
+    """The stream position after the warnings of ``batch`` (None if it had none)."""
+    warned = [c for c in batch.crossings if c.alert == WARNING]
+    if not warned:
+        return None
+    last = max(warned, key=lambda c: (c.at, c.target_id))
+    return (last.at, last.target_id)
+
+
+def _still_crossed(c: Crossing, target: CaseTarget | None, warn_until: datetime, until: datetime) -> datetime | None:
     """The instant crossed, re-read under the case lock; None if the target moved on meanwhile."""
     if target is None or target.state != RUNNING:
         return None
-    at = target.warning_at if c.alert == WARNING else target.due_at
-    if at is None or at > until or (c.alert == BREACHED and at == until):
-        return None
-    if c.alert == WARNING and since is not None and at < since:
-        return None
-    return at
+    if c.alert == WARNING:
+        return target.warning_at if target.warning_at is not None and target.warning_at <= warn_until else None
+    return target.due_at if target.due_at is not None and target.due_at < until else None
 
 
 def crossings_record(
-    crossings: list[Crossing], *, since: datetime | None, until: datetime, now: datetime, audience: Audience
+    crossings: list[Crossing], *, warn_until: datetime, until: datetime, now: datetime, audience: Audience
 ) -> Counter[str]:
     """Record each crossing once; the caller holds a transaction. Returns counts per alert."""
     counts: Counter[str] = Counter()
@@ -109,7 +134,7 @@ def crossings_record(
     current = {t.pk: t for t in targets}
     live: list[tuple[Crossing, datetime]] = []
     for c in crossings:
-        at = _still_crossed(c, current.get(c.target_id), since, until)
+        at = _still_crossed(c, current.get(c.target_id), warn_until, until)
         if at is not None and c.case_id in cases:
             live.append((c, at))
     live.sort(key=lambda item: (item[1], _ORDER[item[0].alert], item[0].target_id))

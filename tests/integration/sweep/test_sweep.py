@@ -1,6 +1,6 @@
 """The sweep on a real database (issue 5, items 1 and 2), driven with ``now=``: warnings and breaches
 recorded exactly once, catch-up in order after downtime, paused and met targets skipped, the
-watermark's overlap, escalation recipients, the scheduler's lease, health and structured logs.
+settle time and the watermark's ties, escalation recipients, the scheduler's lease, health and structured logs.
 
 Tenant A's case (Care for Cloud, High) opened Monday 2026-11-16 10:00 New York: response 6bh is due
 16:00 with its warning at 75 % (14:30); restoration 4bd is due Friday 10:00, warning Thursday 10:00."""
@@ -38,7 +38,9 @@ def recipients(dedupe_key: str) -> set[int]:
 def test_warning_then_breach_are_each_recorded_exactly_once(world: World) -> None:
     case = open_case(world, at=T0)
     assert sweep_run(now=ny("2026-11-16 14:29")).counts["warning"] == 0
-    first = sweep_run(now=ny("2026-11-16 14:30"))
+    # A warning is read once the settle time (15 s) has passed over its instant.
+    assert sweep_run(now=ny("2026-11-16 14:30:14")).counts["warning"] == 0
+    first = sweep_run(now=ny("2026-11-16 14:30:15"))
     assert first.finished and first.counts["warning"] == 1 and first.counts["breached"] == 0
     assert sweep_run(now=ny("2026-11-16 14:45")).counts.total() == 0
     assert sweep_run(now=ny("2026-11-16 16:00")).counts["breached"] == 0  # met exactly at due is met
@@ -103,14 +105,21 @@ def test_paused_and_met_targets_are_skipped(world: World) -> None:
     assert ("restoration", "warning") in alerts(paused) and later.counts["warning"] >= 1
 
 
-def test_a_warning_committed_behind_the_watermark_is_found_within_the_overlap(world: World) -> None:
+def test_a_warning_written_by_a_commit_that_lands_after_a_sweep_is_read_by_the_next_one(world: World) -> None:
     case = open_case(world, at=T0)
-    sweep_run(now=ny("2026-11-16 11:00"))
-    # A write that committed after that sweep read: its warning instant lies behind the watermark.
-    late = ny("2026-11-16 10:59")
-    CaseTarget.objects.filter(case=case, kind="response").update(warning_at=late)
-    assert sweep_run(now=ny("2026-11-16 11:01"), overlap=timedelta(0)).counts["warning"] == 0
-    assert sweep_run(now=ny("2026-11-16 11:02"), overlap=timedelta(minutes=2)).counts["warning"] == 1
+    sweep_run(now=ny("2026-11-16 11:00"))  # read warnings up to 10:59:45
+    # A write that started at 10:59:50 (its warning instant: the write's own instant) and committed
+    # after that sweep had read: it is still ahead of the watermark.
+    CaseTarget.objects.filter(case=case, kind="response").update(warning_at=ny("2026-11-16 10:59:50"))
+    assert sweep_run(now=ny("2026-11-16 11:00:30")).counts["warning"] == 1
+    assert alerts(case) == [("response", "warning")]
+
+
+def test_ties_at_a_batch_end_are_neither_skipped_nor_read_twice(world: World) -> None:
+    cases = [open_case(world, at=T0) for _ in range(5)]  # five response warnings at the same instant
+    result = sweep_run(now=ny("2026-11-16 14:31"), batch_size=2)
+    assert result.counts["warning"] == 5 and result.counts["already_recorded"] == 0
+    assert all(alerts(c) == [("response", "warning")] for c in cases)
 
 
 def test_escalation_notifies_the_assigned_agent_and_the_care_managers(world: World) -> None:
