@@ -93,7 +93,7 @@ class NextDue:
 
     kind: str
     label: str
-    due: datetime
+    due: datetime | None
     warn: datetime | None
     risk: str
 
@@ -102,8 +102,10 @@ def next_due_of(case: Case, now: datetime) -> NextDue | None:
     """``case.next_due_at`` with the target it belongs to. Uses the prefetched ``targets`` of
     ``case`` (no query per row)."""
     if case.next_due_at is None:
-        return None
-    target = next((t for t in case.targets.all() if t.state == "running" and t.due_at == case.next_due_at), None)
+        paused = any(t.state == "paused" for t in case.targets.all())
+        return NextDue(kind="", label="Clocks paused", due=None, warn=None, risk="paused") if paused else None
+    running = (t for t in case.targets.all() if t.state == "running" and t.due_at == case.next_due_at)
+    target = next(running, None)
     kind = target.kind if target else ""
     state = str(live_targets(case, now=now).get(kind, {}).get("state") or "running")
     warn = target.warning_at if target else None

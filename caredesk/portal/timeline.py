@@ -100,6 +100,11 @@ def _show(key: str, value: Any, names: Mapping[int, str]) -> str:
     return str(value)
 
 
+def _unchanged(key: str, value: Any) -> bool:
+    """A ``[before, after]`` state pair that did not change (a comment on an open case)."""
+    return key == "status" and isinstance(value, list) and len(value) == 2 and value[0] == value[1]
+
+
 def timeline_rows(events: list[dict[str, Any]], *, actor: User) -> list[Row]:
     ids = _ids(events)
     names = dict(tenancy.user_list_for_actor(actor=actor).filter(pk__in=ids).values_list("pk", "name")) if ids else {}
@@ -109,7 +114,7 @@ def timeline_rows(events: list[dict[str, Any]], *, actor: User) -> list[Row]:
         details = [
             (FIELD_LABELS.get(key, key.replace("_", " ")), _show(key, value, names))
             for key, value in data.items()
-            if key not in HIDDEN_FIELDS and value not in ("", None, [], {})
+            if key not in HIDDEN_FIELDS and value not in ("", None, [], {}) and not _unchanged(key, value)
         ]
         kind = str(event.get("kind", ""))
         rows.append(

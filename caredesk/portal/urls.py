@@ -5,13 +5,25 @@ day it is added."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from caredesk.portal.views import account, cases, console, intake, requests, reseller
+from caredesk.portal.views import (
+    account,
+    attachments,
+    cases,
+    console,
+    incidents,
+    intake,
+    knowledge,
+    maintenance,
+    notifications,
+    requests,
+    reseller,
+)
 
 app_name = "portal"
 
 urlpatterns = [
     path("login/", account.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/login/"), name="logout"),
     path("health", account.health, name="health"),
     path("", reseller.home, name="home"),
     path("tokens/", account.tokens, name="tokens"),
@@ -29,13 +41,44 @@ urlpatterns = [
     path("cases/<int:case_id>/clocks/", cases.case_clocks, name="case_clocks"),
     path("cases/<int:case_id>/actions/<str:action>/", cases.case_action, name="case_action"),
     path("cases/<int:case_id>/raise-critical/", cases.raise_critical, name="raise_critical"),
+    path("cases/<int:case_id>/attachments/", attachments.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/download/", attachments.attachment_download, name="attachment_download"),
+    # After the incident.
+    path("post-mortems/<int:post_mortem_id>/<str:step>/", incidents.post_mortem_step, name="post_mortem_step"),
+    path("incident-reports/<int:incident_report_id>/", incidents.incident_report, name="incident_report"),
+    path(
+        "incident-reports/<int:incident_report_id>/pdf/",
+        incidents.incident_report_download,
+        name="incident_report_download",
+    ),
+    # Maintenance and advisories.
+    path("maintenance/", maintenance.calendar, name="maintenance"),
+    path("maintenance/reschedule/", maintenance.reschedule_new, name="reschedule_new"),
+    path("maintenance/feeds/", maintenance.feed_create, name="feed_create"),
+    path("maintenance/feeds/<int:feed_id>/<str:change>/", maintenance.feed_change, name="feed_change"),
+    path("advisories/", knowledge.advisories, name="advisories"),
+    path("advisories/new/", knowledge.advisory_new, name="advisory_new"),
+    path("advisories/<int:advisory_id>/", knowledge.advisory_detail, name="advisory_detail"),
+    path("advisories/<int:advisory_id>/retire/", knowledge.advisory_retire, name="advisory_retire"),
+    # Notifications.
+    path("notifications/", notifications.preferences, name="notifications"),
+    path("notifications/webhooks/", notifications.webhooks, name="webhooks"),
+    path("notifications/webhooks/<int:webhook_id>/<str:change>/", notifications.webhook_change, name="webhook_change"),
     # Requests that are not incidents.
     path("requests/features/", requests.feature_requests, name="feature_requests"),
-    path("requests/features/<int:request_id>/", requests.feature_request_detail, name="feature_request_detail"),
+    path("requests/features/<int:feature_request_id>/", requests.feature_request_detail, name="feature_request_detail"),
     path("requests/macd/", requests.macd_requests, name="macd_requests"),
-    path("requests/macd/<int:request_id>/", requests.macd_detail, name="macd_detail"),
+    path("requests/macd/<int:csm_request_id>/", requests.macd_detail, name="macd_detail"),
     # The Customer Care console.
     path("console/", console.queue, name="queue"),
     path("console/assign/", console.bulk_assign, name="bulk_assign"),
     path("console/phone-intake/", intake.phone_intake, name="phone_intake"),
+    path("console/post-mortems/", incidents.post_mortems, name="post_mortems"),
+    path("console/maintenance/", maintenance.console_maintenance, name="console_maintenance"),
+    path(
+        "console/maintenance/reschedules/<int:reschedule_id>/decide/",
+        maintenance.reschedule_decide,
+        name="reschedule_decide",
+    ),
+    path("console/maintenance/notices/<int:notice_id>/cancel/", maintenance.notice_cancel, name="notice_cancel"),
 ]

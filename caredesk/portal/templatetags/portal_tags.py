@@ -49,6 +49,21 @@ def words(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
+ROLE_LABELS = {
+    "vendor_admin": "vendor admin",
+    "care_agent": "Customer Care agent",
+    "care_manager": "Customer Care manager",
+    "csm": "Customer Success Manager",
+    "designated_contact": "Designated Contact",
+    "reseller_staff": "reseller staff",
+}
+
+
+@register.filter
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(str(role), str(role).replace("_", " "))
+
+
 @register.simple_tag
 def field_error(errors: Mapping[str, str], name: str, oob: bool = False) -> str:
     """The error slot of field ``name``: always present (empty when fine), so htmx can fill it."""
@@ -56,7 +71,7 @@ def field_error(errors: Mapping[str, str], name: str, oob: bool = False) -> str:
     return format_html(
         '<p class="field-error" id="{}"{}{}>{}</p>',
         errid(name),
-        format_html(' hx-swap-oob="true"') if oob else "",
-        format_html(' role="alert"') if message else "",
+        format_html(' hx-swap-oob="{}"', "true") if oob else "",
+        format_html(' role="{}"', "alert") if message else "",
         message,
     )

@@ -18,11 +18,12 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.timezone import now as clock_now
 
-from caredesk.cases import selectors, services
+from caredesk.cases import attachments, selectors, services
 from caredesk.cases.models import Case
 from caredesk.domain.cases.lifecycle import ResolutionCode
 from caredesk.domain.errors import DomainError, ValidationFailed
 from caredesk.domain.tenancy.roles import Role, is_care
+from caredesk.incidents import selectors as post_incident
 from caredesk.portal.presenters import actions_for, clocks_of, parse_instant
 from caredesk.portal.timeline import timeline_rows
 from caredesk.portal.views.base import actor, care_only, page, render_page, status_of
@@ -57,6 +58,13 @@ def case_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, An
         "severity_name": policy.severities.get(case.severity, str(case.severity)),
         "resolution_codes": [c.value for c in ResolutionCode],
         "agents": _care_people(user) if care else [],
+        "attachments": attachments.attachment_list_for_actor(actor=user, case=case).select_related("uploaded_by"),
+        "may_attach": (care or user.role_enum is Role.DESIGNATED_CONTACT) and case.status != "closed",
+        "findings": [],
+        "post_mortems": post_incident.post_mortem_list_for_actor(actor=user, case_id=case.pk).order_by("id"),
+        "reports": {
+            r.post_mortem_id: r for r in post_incident.incident_report_list_for_actor(actor=user, case_id=case.pk)
+        },
         "action_error": None,
         "errors": {},
         **extra,

@@ -51,7 +51,7 @@ def feature_requests(request: HttpRequest) -> HttpResponse:
             errors = exc.errors
         else:
             messages.success(request, "Feature request submitted.")
-            return redirect("portal:feature_request_detail", request_id=fr.pk)
+            return redirect("portal:feature_request_detail", feature_request_id=fr.pk)
     status = request.GET.get("status") or None
     context = {
         "requests": selectors.feature_request_list_for_actor(actor=user, status=status).select_related(
@@ -68,9 +68,9 @@ def feature_requests(request: HttpRequest) -> HttpResponse:
 
 
 @page(methods=("GET", "POST"))
-def feature_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def feature_request_detail(request: HttpRequest, feature_request_id: int) -> HttpResponse:
     user = actor(request)
-    fr = selectors.feature_request_get_for_actor(actor=user, request_id=request_id)
+    fr = selectors.feature_request_get_for_actor(actor=user, request_id=feature_request_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -81,7 +81,7 @@ def feature_request_detail(request: HttpRequest, request_id: int) -> HttpRespons
             errors = exc.errors
         else:
             messages.success(request, "Status changed.")
-            return redirect("portal:feature_request_detail", request_id=fr.pk)
+            return redirect("portal:feature_request_detail", feature_request_id=fr.pk)
     context = {
         "fr": fr,
         "events": _events("feature_request", fr.pk),
@@ -120,7 +120,7 @@ def macd_requests(request: HttpRequest) -> HttpResponse:
                 return redirect("portal:case_detail", case_id=outcome.case.pk)
             assert outcome.csm_request is not None
             messages.success(request, "The account's Customer Success Manager received your MAC/D request.")
-            return redirect("portal:macd_detail", request_id=outcome.csm_request.pk)
+            return redirect("portal:macd_detail", csm_request_id=outcome.csm_request.pk)
     status = request.GET.get("status") or None
     context = {
         "requests": selectors.csm_request_list_for_actor(actor=user, status=status).select_related("csm", "reseller")[
@@ -139,9 +139,9 @@ def macd_requests(request: HttpRequest) -> HttpResponse:
 
 
 @page(methods=("GET", "POST"))
-def macd_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+def macd_detail(request: HttpRequest, csm_request_id: int) -> HttpResponse:
     user = actor(request)
-    req = selectors.csm_request_get_for_actor(actor=user, request_id=request_id)
+    req = selectors.csm_request_get_for_actor(actor=user, request_id=csm_request_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -152,7 +152,7 @@ def macd_detail(request: HttpRequest, request_id: int) -> HttpResponse:
             errors = exc.errors
         else:
             messages.success(request, "Status changed.")
-            return redirect("portal:macd_detail", request_id=req.pk)
+            return redirect("portal:macd_detail", csm_request_id=req.pk)
     works_it = user.role_enum in (Role.CSM, Role.VENDOR_ADMIN)
     context = {
         "req": req,

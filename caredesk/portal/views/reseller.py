@@ -33,9 +33,15 @@ PAGE_ROWS = 50
 
 
 def with_clock_rows(qs: Any) -> Any:
-    """The case rows a list shows: reseller and account joined, running targets prefetched."""
-    running = CaseTarget.objects.filter(state="running")
-    return qs.select_related("reseller").prefetch_related(Prefetch("targets", queryset=running))
+    """The case rows a list shows: reseller and account joined, targets prefetched."""
+    return qs.select_related("reseller").prefetch_related(Prefetch("targets", queryset=CaseTarget.objects.all()))
+
+
+def soonest_due(qs: Any, limit: int) -> tuple[list[Case], bool]:
+    """The first ``limit`` cases, soonest next due first (the selector's "next_due" ordering), and
+    whether there are more."""
+    rows, cursor = keyset_page(with_clock_rows(qs), cases.ORDERINGS["next_due"], cursor=None, page_size=limit)
+    return rows, cursor is not None
 
 
 def rows_with_due(cases_: list[Case]) -> list[tuple[Case, Any]]:
@@ -50,18 +56,17 @@ def home(request: HttpRequest) -> HttpResponse:
         qs = cases.case_list_for_actor(actor=user, open_only=True, ordering="next_due")
         mine = cases.case_list_for_actor(actor=user, open_only=True, assignee="me") if is_care(user.role_enum) else None
         context: dict[str, Any] = {
-            "rows": rows_with_due(list(with_clock_rows(qs)[:10])),
-            "mine": rows_with_due(list(with_clock_rows(mine)[:10])) if mine is not None else None,
+            "rows": rows_with_due(soonest_due(qs, 10)[0]),
+            "mine": rows_with_due(soonest_due(mine, 10)[0]) if mine is not None else None,
             "resellers": tenancy.reseller_list_for_actor(actor=user)[:50],
             "accounts": tenancy.account_list_for_actor(actor=user)[:50],
             "minimum": MIN_DESIGNATED_CONTACTS,
         }
         return render_page(request, "portal/home_vendor.html", context)
-    qs = cases.case_list_for_actor(actor=user, open_only=True, ordering="next_due")
-    rows = list(with_clock_rows(qs)[: HOME_ROWS + 1])
+    rows, more = soonest_due(cases.case_list_for_actor(actor=user, open_only=True), HOME_ROWS)
     context = {
-        "rows": rows_with_due(rows[:HOME_ROWS]),
-        "more": len(rows) > HOME_ROWS,
+        "rows": rows_with_due(rows),
+        "more": more,
         "reseller": tenancy.reseller_get_for_actor(actor=user, reseller_id=user.tenant_id),
         "accounts": tenancy.account_list_for_actor(actor=user)[:50],
         "minimum": MIN_DESIGNATED_CONTACTS,
