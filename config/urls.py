@@ -13,3 +13,5 @@ urlpatterns = [
     path("reports/", include("caredesk.reports.urls")),
     path("", include("caredesk.portal.urls")),
 ]
+
+handler500 = "config.errors.server_error"
