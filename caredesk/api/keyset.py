@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Q, QuerySet
 
 from caredesk.domain.errors import ValidationFailed
@@ -29,14 +30,20 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+def _invalid_cursor() -> ValidationFailed:
+    return ValidationFailed("invalid cursor", errors={"cursor": "not a cursor this list gave out"})
+
+
 def _decode(token: str, columns: list[Column]) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
+        if not all(v is None or isinstance(v, (str, int, float)) for v in values):
+            raise ValueError
         return values
     except (ValueError, TypeError):
-        raise ValidationFailed("invalid cursor", errors={"cursor": "not a cursor this list gave out"}) from None
+        raise _invalid_cursor() from None
 
 
 def keyset_page(
@@ -52,7 +59,12 @@ def keyset_page(
     qs = qs.order_by(*order)
     if cursor:
         values = _decode(cursor, columns)
-        qs = qs.filter(_after(columns, values))
+        try:
+            # A forged cursor's values of the wrong type fail here, while the lookups are prepared
+            # (before any SQL runs): the client's error, not a 500.
+            qs = qs.filter(_after(columns, values))
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
+            raise _invalid_cursor() from None
     rows = list(qs[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]

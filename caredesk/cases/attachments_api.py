@@ -5,15 +5,26 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import quote
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from caredesk.api.base import ErrorOut, actor
 from caredesk.cases import attachments, selectors
+from caredesk.domain.errors import UploadRefused, ValidationFailed
 
 router = Router(tags=["attachments"])
 ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+UPLOAD_FIELDS = {"redact", "confirm_no_customer_data"}
+
+
+def _refuse_unknown_fields(request: HttpRequest) -> None:
+    """A form field or file the upload does not take is refused, as JSON bodies refuse unknown
+    fields: a client that believes it set ``reseller_id`` must learn that nothing did."""
+    unknown = sorted((set(request.POST) - UPLOAD_FIELDS) | (set(request.FILES) - {"file"}))
+    if unknown:
+        raise ValidationFailed("unknown fields", errors=dict.fromkeys(unknown, "unknown field"))
 
 
 class AttachmentOut(Schema):
@@ -41,6 +52,11 @@ def attachment_upload(
     """Upload a log, configuration file, archive (.zip, .gz, .tar) or screenshot. Files holding End
     User customer data are refused with the findings unless `redact=true`, in which case only the
     redacted file is stored. Images need `confirm_no_customer_data=true` and lose their metadata."""
+    _refuse_unknown_fields(request)
+    limit = settings.CAREDESK_UPLOAD_MAX_BYTES
+    if file.size is not None and file.size > limit:
+        # Refused before reading: an oversized upload (spooled to disk by Django) never fills memory.
+        raise UploadRefused(f"the upload is larger than {limit} bytes", reason="too_large")
     data = file.read()
     return Status(
         201,
