@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 log = logging.getLogger("caredesk.http")
@@ -30,6 +30,27 @@ class DatabaseUnavailableMiddleware:
             response["Retry-After"] = "5"
             return response
         return None
+
+
+class ValueOutOfRangeMiddleware:
+    """A number too large for the database (``?reseller_id=99999999999999999999``: SQLite cannot
+    bind it, PostgreSQL refuses it for a narrower column) is the client's error, 422 on the API
+    and 400 on a page, never a 500. Raised while binding parameters, before anything is written."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, (OverflowError, DataError)):
+            return None
+        log.info("value out of range", extra={"path": request.path, "error": type(exception).__name__})
+        message = "A number in the request is out of range."
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
 
 def login_locked_out(
