@@ -15,7 +15,9 @@ BIN = Path(sys.executable).parent
 
 
 def run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600)
+    return subprocess.run(
+        argv, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=600
+    )
 
 
 def test_ruff_lint_is_clean() -> None:
@@ -55,7 +57,9 @@ def test_production_settings_pass_the_deployment_checks() -> None:
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    r = run(sys.executable, "-c", "import config.settings", env={"CAREDESK_ENV": "production", "CAREDESK_SECRET_KEY": ""})
+    r = run(
+        sys.executable, "-c", "import config.settings", env={"CAREDESK_ENV": "production", "CAREDESK_SECRET_KEY": ""}
+    )
     assert r.returncode != 0 and "CAREDESK_SECRET_KEY is required" in r.stderr
 
 
@@ -63,7 +67,9 @@ def test_domain_never_imports_django() -> None:
     offenders = [
         str(p.relative_to(ROOT))
         for p in (ROOT / "caredesk" / "domain").rglob("*.py")
-        if any(line.lstrip().startswith(("import django", "from django", "import ninja", "from ninja"))
-               for line in p.read_text().splitlines())
+        if any(
+            line.lstrip().startswith(("import django", "from django", "import ninja", "from ninja"))
+            for line in p.read_text().splitlines()
+        )
     ]
     assert offenders == []
