@@ -162,8 +162,15 @@ def _failed(row: Delivery, report: Report, *, now: datetime, error: str, permane
     report.lost_lease += not ok
     logger.info(
         "notification delivery failed",
-        extra={"delivery": type(row).__name__, "id": row.pk, "attempt": row.attempts, "error": error[:300]},
+        extra={"delivery": type(row).__name__, "id": row.pk, "attempt": row.attempts, "error": _loggable(error)},
     )
+
+
+def _loggable(error: str) -> str:
+    """The error without what a webhook receiver answered: a receiver may echo the body it was sent,
+    which carries case text, and logs keep ids and codes, never content (docs/security.md). The
+    whole answer stays in the row's ``last_error``, which only the reseller and the vendor read."""
+    return error.split(":", 1)[0] if error.startswith("HTTP ") else error[:300]
 
 
 def _release(rows: Sequence[Delivery], report: Report) -> None:
