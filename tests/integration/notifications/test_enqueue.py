@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from caredesk.domain.errors import ValidationFailed
 from caredesk.notifications import recipients, services, webhook_services
@@ -144,3 +145,78 @@ def test_recipient_helpers_name_the_right_people(world: World) -> None:
     assert also == [*world.a.dcs, world.a.staff]
     assert set(recipients.recipients_reseller_people(reseller_id=world.a.reseller.pk)) == {*world.a.dcs, world.a.staff}
     assert recipients.recipients_account_csm(account_id=world.a.account.pk) == [world.csm]
+
+
+def test_recording_costs_the_same_few_queries_for_two_recipients_or_twenty(world: World) -> None:
+    people = [User.objects.create(email=f"p{i}@vendor.test", name=f"P{i}", role="care_agent") for i in range(20)]
+    webhook_services.webhook_create(actor=world.a.dcs[0], url="http://127.0.0.1:9/a", event_types=["*"])
+    counts = []
+    for n in (2, 20):
+        with CaptureQueriesContext(connection) as queries:
+            assert enqueue(dedupe_key=f"q{n}", recipients=people[:n], reseller_id=world.a.reseller.pk) == n + 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def spec(key: str, **overrides: Any) -> services.NotificationSpec:
+    args: dict[str, Any] = {
+        "event_kind": "sla_breached",
+        "recipients": [],
+        "subject": f"Breach {key}",
+        "body": "A target passed its due instant.",
+        "context": {"key": key},
+        "dedupe_key": key,
+        "reseller_id": None,
+    }
+    args.update(overrides)
+    return services.NotificationSpec(**args)
+
+
+def test_a_batch_records_what_one_call_per_notification_would(world: World) -> None:
+    webhook_services.webhook_create(actor=world.a.dcs[0], url="http://127.0.0.1:9/a", event_types=["sla_breached"])
+    batch = [
+        spec("b:1", recipients=world.a.dcs, reseller_id=world.a.reseller.pk),  # 2 e-mails + 1 webhook
+        spec("b:2", recipients=[world.manager, world.agent]),  # 2 e-mails
+        spec("b:2", recipients=[world.agent, world.csm], subject="ignored: b:2 is already in the batch"),  # +1
+        spec("b:3", recipients=[world.manager], event_kind="case_resolved", reseller_id=world.a.reseller.pk),
+    ]
+    assert services.notification_enqueue_many(notifications=batch) == 7
+    assert Notification.objects.get(dedupe_key="b:2").subject == "Breach b:2"
+    assert set(EmailDelivery.objects.filter(dedupe_key="b:2").values_list("recipient_id", flat=True)) == {
+        world.manager.pk,
+        world.agent.pk,
+        world.csm.pk,
+    }
+    assert list(WebhookDelivery.objects.values_list("dedupe_key", flat=True)) == ["b:1"]
+    assert services.notification_enqueue_many(notifications=batch) == 0
+    assert enqueue(dedupe_key="b:3", event_kind="case_resolved", recipients=[world.manager, world.agent]) == 1
+
+
+def test_a_batch_costs_the_same_statements_for_two_notifications_or_forty(world: World) -> None:
+    webhook_services.webhook_create(actor=world.a.dcs[0], url="http://127.0.0.1:9/a", event_types=["*"])
+    counts = []
+    for n in (2, 40):
+        batch = [spec(f"n{n}:{i}", recipients=world.a.dcs, reseller_id=world.a.reseller.pk) for i in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            assert services.notification_enqueue_many(notifications=batch) == 3 * n
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12, counts
+
+
+def test_a_batch_is_refused_whole_with_each_bad_field_named(world: World) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        services.notification_enqueue_many(
+            notifications=[spec("ok", recipients=[world.agent]), spec("", event_kind="Bad", recipients=[world.agent])]
+        )
+    assert set(err.value.errors) == {"[1].event_kind", "[1].dedupe_key"}
+    assert EmailDelivery.objects.count() == 0
+
+
+def test_a_burst_is_delivered_by_a_few_passes_not_a_task_each(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.notification_enqueue_many(
+            notifications=[spec(f"burst:{i}", recipients=[world.agent]) for i in range(120)]
+        )
+    assert len(callbacks) == 3
