@@ -70,6 +70,15 @@ def clocks_refresh(case: Case, *, at: datetime, created: bool = False) -> ClockS
         for row in rows:
             row.pk = existing[row.kind].pk
         CaseTarget.objects.bulk_update(rows, ["state", "amount", "due_at", "met_at", "warning_at"])
+        newly_breached = [r.kind for r in rows if r.state == "breached" and existing[r.kind].state != "breached"]
+        if newly_breached:
+            # Breached at this write, before any sweep saw it: record the breach now (exactly once,
+            # through the sweep's alert key), or it would never be recorded at all.
+            from caredesk.sweep.targets import breaches_record_at_write
+
+            breaches_record_at_write(
+                case=case, kinds=newly_breached, due={r.kind: r.due_at or at for r in rows}, now=at
+            )
     case.next_due_at = next_due(state)
     case.sla = state.to_json()
     return state

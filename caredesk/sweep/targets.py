@@ -192,3 +192,25 @@ def _record_one(case: Case, c: Crossing, at: datetime, now: datetime, audience: 
             "escalated": escalated,
         },
     )
+
+
+def breaches_record_at_write(*, case: Case, kinds: list[str], due: dict[str, datetime], now: datetime) -> int:
+    """Record breaches that a case write found before any sweep did.
+
+    A write (a late reply, say, while the workers were down) replays the clocks and may store a
+    target as breached at once; such a target never enters the sweep's running-target index, so the
+    write records its ``sla_breached`` here, through the same alert key: whichever comes first, the
+    write or a sweep, records the breach, and the other finds the key taken. The caller holds the
+    case lock (every write path does)."""
+    if not kinds:
+        return 0
+    claims = [AlertClaim(case.pk, case.reseller_id, kind, BREACHED, due[kind]) for kind in kinds]
+    taken = alerts_claim(claims=claims, at=now)
+    audience = Audience()
+    recorded = 0
+    for claim in claims:
+        if claim.key in taken:
+            crossing = Crossing(0, case.pk, claim.subject, BREACHED, claim.crossed_at)
+            _record_one(case, crossing, claim.crossed_at, now, audience)
+            recorded += 1
+    return recorded
