@@ -187,6 +187,17 @@ def _model(apps: Any, app: str, name: str) -> Any:
         return None
 
 
+def _write_files(rows: list[dict[str, Any]]) -> None:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from bench.seedgen import attachment_bytes
+
+    for row in rows:
+        name = default_storage.save(row["storage_name"], ContentFile(attachment_bytes(row["case_id"], row["id"])))
+        assert name == row["storage_name"], f"storage renamed {row['storage_name']}"
+
+
 def run_batch(index: int, size: int, seed: int) -> dict[str, int]:
     """Plan, build and write ``size`` cases in one transaction; returns rows per table."""
     from django.apps import apps
@@ -218,6 +229,8 @@ def run_batch(index: int, size: int, seed: int) -> dict[str, int]:
         sink.write(Comment, rows.comments)
         if attachment and rows.attachments:
             sink.write(attachment, rows.attachments)
+            if world.write_files:
+                _write_files(rows.attachments)
     return sink.counts
 
 
@@ -285,6 +298,7 @@ def seed(
     now: datetime | None = None,
     analyze: bool = True,
     progress: bool = False,
+    files: bool = False,
 ) -> dict[str, Any]:
     """Seed the configured database; returns the summary (also usable from tests)."""
     global WORLD
@@ -296,6 +310,7 @@ def seed(
     WORLD = build_world(
         cases=cases, resellers=resellers, accounts_per=accounts_per, dcs_per=dcs_per, agents=agents, now=now
     )
+    WORLD.write_files = files
     counts: dict[str, int] = {}
 
     def add(part: dict[str, int]) -> None:

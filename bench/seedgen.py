@@ -14,6 +14,7 @@ the application's own ``clock_state`` and ``verify_events``.
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -290,16 +291,17 @@ def build_case(plan: Plan, world: World, case_id: int, comments: Ids, files: Ids
             continue
         if step == "attach":
             aid = files.take()
-            size = 2_000 + (case_id * 7919) % 900_000
+            content = attachment_bytes(case_id, aid)
+            size, sha = len(content), hashlib.sha256(content).hexdigest()
             rows.attachments.append(
                 {
                     "id": aid,
                     "case_id": case_id,
                     "reseller_id": reseller,
                     "filename": f"agent-log-{case_id}.txt",
-                    "storage_name": f"seed/{case_id}-{aid}.txt",
+                    "storage_name": f"attachments/{reseller}/{case_id}/seed-{aid}",
                     "size": size,
-                    "sha256": f"{case_id:064x}"[-64:],
+                    "sha256": sha,
                     "kind": "text",
                     "redacted": False,
                     "redaction": {},
@@ -317,7 +319,7 @@ def build_case(plan: Plan, world: World, case_id: int, comments: Ids, files: Ids
                     "attachment": aid,
                     "filename": f"agent-log-{case_id}.txt",
                     "size": size,
-                    "sha256": f"{case_id:064x}"[-64:],
+                    "sha256": sha,
                     "kind": "text",
                     "redacted": [],
                     "metadata_stripped": False,
@@ -381,6 +383,13 @@ def build_case(plan: Plan, world: World, case_id: int, comments: Ids, files: Ids
                 "warning_at": clock.warning_at,
             }
         )
+
+
+def attachment_bytes(case_id: int, attachment_id: int) -> bytes:
+    """The content a seeded attachment stands for (its size and SHA-256 are this content's); written
+    to storage only with ``seed(files=True)``, since a million small files prove nothing here."""
+    line = f"2026-11-02T08:{attachment_id % 60:02d}:00Z desk {case_id % 97} login timeout after 30 s\n"
+    return (line * (1 + case_id % 40)).encode()
 
 
 def next_due(state: ClockState) -> datetime | None:

@@ -1,0 +1,244 @@
+"""Backup and restore: a consistent snapshot of one tenant or of everything as JSON Lines (one file
+per table) plus the attachment files, and its restore into an empty database.
+
+The snapshot. Every table of every caredesk app is read in one transaction — REPEATABLE READ,
+READ ONLY on PostgreSQL, so every table is read as of the same instant while the service keeps
+writing; on SQLite one transaction is a snapshot of the file too. Each row is written as a JSON
+array in the column order the manifest lists; instants are ISO 8601 in UTC, binary columns base64.
+Attachment bytes are copied from storage (``files/<storage name>``) with their SHA-256 checked.
+
+A tenant (``reseller``): the rows whose tenant key is that reseller, the rows that hang off them
+through a required foreign key (a delivery of a tenant's notification, the idempotency answers of
+a tenant's users), and what those rows refer to without belonging to any tenant: vendor staff
+(users without a reseller), policy versions, maintenance notices, knowledge articles... Vendor
+staff's own tokens and other tenants' rows are never part of a tenant's snapshot.
+
+Left out on purpose: ``RateCounter`` (rate-limit windows: minutes of life), Django's sessions,
+cache, content types and permissions (recreated by ``migrate``), and queued background tasks.
+
+The restore refuses a database whose caredesk tables hold any row, and one whose applied
+migrations differ from the snapshot's; it inserts everything in one transaction (the foreign keys
+are checked at commit), moves the id sequences past the restored ids, and copies the files back.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import Q, QuerySet
+
+FORMAT = "caredesk-export"
+VERSION = 1
+SKIPPED = {"tenancy.ratecounter"}
+# Columns that name a file in Django's default storage, copied with the rows.
+FILE_COLUMNS = {"cases.attachment": ("storage_name", "sha256")}
+
+
+def tables() -> list[type[models.Model]]:
+    """Every concrete table of the caredesk apps, in registry (dependency-friendly) order."""
+    out = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("caredesk."):
+            continue
+        for model in config.get_models():
+            meta = model._meta
+            if meta.proxy or not meta.managed or meta.label_lower in SKIPPED:
+                continue
+            out.append(model)
+    return out
+
+
+def label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    return list(model._meta.concrete_fields)
+
+
+# --------------------------------------------------------------------------- tenant scope
+
+
+def _tenant_fk(model: type[models.Model]) -> models.ForeignKey[Any, Any] | None:
+    field = next((f for f in model._meta.concrete_fields if f.name == "reseller"), None)
+    return field if isinstance(field, models.ForeignKey) else None
+
+
+def scope(model: type[models.Model], reseller_id: int, seen: tuple[str, ...] = ()) -> Q | None:
+    """The rows of ``model`` that belong in reseller ``reseller_id``'s snapshot: a condition, or
+    None for a table outside every tenant (taken whole)."""
+    from caredesk.tenancy.models import Reseller, User
+
+    if model is Reseller:
+        return Q(pk=reseller_id)
+    if model is User:
+        return Q(reseller_id=reseller_id) | Q(reseller__isnull=True)  # the tenant's people and vendor staff
+    if _tenant_fk(model) is not None:
+        return Q(reseller_id=reseller_id)
+    for field in model._meta.concrete_fields:
+        target = field.related_model if isinstance(field, models.ForeignKey) and not field.null else None
+        if target is None or label(target) in seen or target is model:
+            continue
+        parent = scope(target, reseller_id, (*seen, label(model)))
+        if parent is not None:
+            return Q(**{f"{field.name}__in": target._default_manager.filter(parent).values("pk")})
+    return None
+
+
+def rows_of(model: type[models.Model], reseller_id: int | None) -> QuerySet[Any]:
+    qs = model._default_manager.all()
+    condition = scope(model, reseller_id) if reseller_id is not None else None
+    return (qs.filter(condition) if condition is not None else qs).order_by("pk")
+
+
+# --------------------------------------------------------------------------- values
+
+
+def encode(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, (date, time, UUID, Decimal)):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return base64.b64encode(bytes(value)).decode()
+    return value
+
+
+def decode(field: models.Field[Any, Any], value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return datetime.fromisoformat(value)
+    if isinstance(field, models.DateField):
+        return date.fromisoformat(value)
+    if isinstance(field, models.TimeField):
+        return time.fromisoformat(value)
+    if isinstance(field, models.BinaryField):
+        return base64.b64decode(value)
+    if isinstance(field, models.DecimalField):
+        return Decimal(value)
+    if isinstance(field, models.UUIDField):
+        return UUID(value)
+    return value
+
+
+def applied_migrations() -> list[str]:
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    if not recorder.has_table():
+        return []
+    return sorted(f"{app}.{name}" for app, name in recorder.applied_migrations())
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@dataclass
+class Manifest:
+    reseller: int | None
+    created_at: str
+    database: str
+    migrations: list[str]
+    tables: dict[str, dict[str, Any]]
+    files: int
+
+    def write(self, out: Path) -> None:
+        body = {"format": FORMAT, "version": VERSION, **self.__dict__}
+        (out / "manifest.json").write_text(json.dumps(body, indent=1, sort_keys=True) + "\n")
+
+    @classmethod
+    def read(cls, src: Path) -> Manifest:
+        from caredesk.domain.errors import ValidationFailed
+
+        path = src / "manifest.json"
+        if not path.exists():
+            raise ValidationFailed(
+                f"{src} is not a caredesk export: no manifest.json", errors={"in_dir": "no manifest"}
+            )
+        body = json.loads(path.read_text())
+        if body.get("format") != FORMAT or body.get("version") != VERSION:
+            raise ValidationFailed("unknown export format", errors={"manifest": f"expected {FORMAT} v{VERSION}"})
+        return cls(**{k: body[k] for k in ("reseller", "created_at", "database", "migrations", "tables", "files")})
+
+
+def json_lines(path: Path) -> Iterator[list[Any]]:
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                yield json.loads(line)
+
+
+# --------------------------------------------------------------------------- export
+
+
+def export_snapshot(out: Path, *, reseller_id: int | None = None, batch: int = 2000) -> Manifest:
+    """Write the snapshot into ``out`` (created; must be empty). Returns its manifest."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    from caredesk.domain.errors import NotFound, ValidationFailed
+    from caredesk.tenancy.models import Reseller
+
+    out.mkdir(parents=True, exist_ok=True)
+    if any(out.iterdir()):
+        raise ValidationFailed(f"{out} is not empty", errors={"out_dir": "choose an empty or new directory"})
+    tables_out: dict[str, dict[str, Any]] = {}
+    files = 0
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if connection.vendor == "postgresql" and outermost:
+            with connection.cursor() as cursor:  # must be the transaction's first statement
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        if reseller_id is not None and not Reseller.objects.filter(pk=reseller_id).exists():
+            raise NotFound(f"no reseller {reseller_id}")
+        created_at = datetime.now(UTC).isoformat()
+        for model in tables():
+            fields = columns(model)
+            names = [f.attname for f in fields]
+            path = out / f"{label(model)}.jsonl"
+            count = 0
+            file_spec = FILE_COLUMNS.get(label(model))
+            with path.open("w", encoding="utf-8") as f:
+                for row in rows_of(model, reseller_id).values_list(*names).iterator(chunk_size=batch):
+                    values = [encode(field, v) for field, v in zip(fields, row, strict=True)]
+                    f.write(json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n")
+                    count += 1
+                    if file_spec:
+                        files += _copy_out(default_storage, out, dict(zip(names, row, strict=True)), *file_spec)
+            tables_out[label(model)] = {"file": path.name, "rows": count, "columns": names}
+        manifest = Manifest(reseller_id, created_at, connection.vendor, applied_migrations(), tables_out, files)
+    manifest.write(out)
+    return manifest
+
+
+def _copy_out(storage: Any, out: Path, row: dict[str, Any], name_column: str, sha_column: str) -> int:
+    from caredesk.domain.errors import ValidationFailed
+
+    name = row[name_column]
+    target = out / "files" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with storage.open(name, "rb") as src, target.open("wb") as dst:
+        for block in iter(lambda: src.read(1 << 20), b""):
+            dst.write(block)
+    if sha256_file(target) != row[sha_column]:
+        raise ValidationFailed(f"stored file {name} does not match its SHA-256", errors={"files": name})
+    return 1
