@@ -103,6 +103,7 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from caredesk.cases.api import router as cases_router
     from caredesk.cases.attachments_api import router as attachments_router
+    from caredesk.cases.history_api import router as history_router
     from caredesk.cases.requests_api import router as requests_router
     from caredesk.incidents.api import router as incidents_router
     from caredesk.knowledge.api import router as knowledge_router
@@ -112,6 +113,8 @@ def _register_routers() -> None:
     from caredesk.tenancy.api import router as tenancy_router
 
     api.add_router("/", tenancy_router)
+    # Before the cases router: its GET /cases/{case_id} would otherwise also match /cases/import.
+    api.add_router("/", history_router)
     api.add_router("/", cases_router)
     api.add_router("/", attachments_router)
     api.add_router("/", requests_router)
