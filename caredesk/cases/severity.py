@@ -50,6 +50,25 @@ def _change_severity(
         data={"severity": [before, new], "reason": reason, **(data or {})},
         sla={"type": "severity_changed", "at": _iso(sla_at), "severity": new},
     )
+    restoration = (case.sla or {}).get("targets", {}).get("restoration", {}).get("state")
+    if (
+        case.restored_at is not None
+        and restoration in ("not_applicable", "cancelled")
+        and _policy(case).targets(case.package, new).restoration is not None
+    ):
+        # Restoration is met when an agent records that service is restored (DOMAIN.md "Clocks"). A
+        # restore recorded while the target did not apply (Low) still holds when a new severity makes
+        # it apply: the target starts met, instead of running on a case that is restored, may not be
+        # restored again, and would breach while service is up.
+        case_event_append(
+            case=case,
+            actor=actor,
+            kind="restored",
+            at=at,
+            channel=channel,
+            data={"with": kind, "restored_at": _iso(case.restored_at)},
+            sla={"type": "restored", "at": _iso(sla_at)},
+        )
     if roles.is_manager(actor.role_enum):
         case.severity_final = True
 
