@@ -202,7 +202,7 @@ def test_another_helpdesks_bare_sla_history_is_imported_with_unknown_people_kept
     fields.pop("severity")
     fields["opened_by"] = {"email": "gone@alpha.test", "name": "Former DC"}
     fields["assignee"] = world.agent.email
-    body = {
+    body: dict[str, Any] = {
         "id": "OLD-4711",
         "package": "business_care_for_cloud",
         "case": fields,
@@ -227,7 +227,7 @@ def test_another_helpdesks_bare_sla_history_is_imported_with_unknown_people_kept
             },
         ],
     }
-    body["case"]["resolution_code"] = "workaround"
+    fields["resolution_code"] = "workaround"
     r = import_as(world, world.admin, body)
     assert r.status_code == 201, r.content
     case = Case.objects.get(pk=r.json()["id"])
