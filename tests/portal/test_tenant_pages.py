@@ -155,7 +155,7 @@ def leaks(body: str, b: Tenant) -> list[str]:
 
 def walk(client: Client, world: World) -> list[str]:
     ids = foreign_ids(world)
-    query = {k: str(v) for k, v in ids.items()}
+    query: dict[str, str] = {k: str(v) for k, v in ids.items()}
     problems: list[str] = []
     for name, params in portal_patterns():
         if name in PUBLIC:
@@ -204,7 +204,7 @@ def test_a_foreign_case_page_is_not_found_and_says_nothing_of_it(world: World) -
 
 def test_the_case_list_filters_cannot_widen_the_tenant(world: World) -> None:
     client = login(world.a.staff)
-    body = client.get("/cases/", {"account_id": world.b.account.pk, "status": "open"}).content.decode()
+    body = client.get("/cases/", {"account_id": str(world.b.account.pk), "status": "open"}).content.decode()
     assert "Zephyrine" not in body
 
 
