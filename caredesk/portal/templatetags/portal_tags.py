@@ -44,6 +44,13 @@ def iso(value: datetime | None) -> str:
 
 
 @register.filter
+def short(label: str) -> str:
+    """A service's label without its parenthesis: "Premier Edition (including Self-Service)" ->
+    "Premier Edition" (for the calendar's narrow cells)."""
+    return str(label).split(" (", 1)[0]
+
+
+@register.filter
 def words(value: Any) -> str:
     """``awaiting_reseller`` -> ``awaiting reseller`` (for codes, never for people's text)."""
     return str(value).replace("_", " ")
