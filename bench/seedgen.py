@@ -51,7 +51,15 @@ TITLES = [
     "Wallboard figures lag by several minutes",
     "Chat widget does not load for customers",
 ]
-LEVEL1 = as_json({"help_consulted": True, "problem_reproduced": True, "service_advisories_checked": True})
+LEVEL1 = as_json(
+    {
+        "help_consulted": True,
+        "user_guide_faq_consulted": True,
+        "service_advisories_checked": True,
+        "problem_reproduced": True,
+        "third_party_cause_ruled_out": True,
+    }
+)
 EMPTY = as_json({})
 KIND_OF_ACTION = {
     A.ACKNOWLEDGE: "acknowledged",
