@@ -132,6 +132,11 @@ def test_every_page_needs_a_log_in(world: World) -> None:
             assert response.status_code == 302 and response.headers["Location"].startswith("/login/"), url
 
 
+def test_an_htmx_request_after_the_session_expired_sends_the_whole_page_to_the_log_in(world: World) -> None:
+    response = Client().get("/console/", {"severity": "2"}, headers={"HX-Request": "true", "HX-Target": "queue"})
+    assert response.status_code == 204 and response.headers["HX-Redirect"].startswith("/login/?next=/console/")
+
+
 def test_a_title_with_a_script_is_shown_escaped_everywhere(world: World) -> None:
     case = open_case(world.a, title=XSS)
     case_services.case_comment(actor=world.a.dcs[0], case_id=case.pk, body='<img src=x onerror="alert(2)">')
@@ -239,3 +244,16 @@ def test_home_and_queue_cost_the_same_few_queries_whatever_the_number_of_cases(w
     many = {"home": _queries(dc, "/"), "queue": _queries(agent, "/console/"), "overview": _queries(agent, "/")}
     assert many == few
     assert max(many.values()) <= 10, many
+
+
+def test_the_case_page_costs_the_same_queries_however_long_its_history(world: World) -> None:
+    case = open_case(world.a)
+    agent, dc = login(world.agent), login(world.a.dcs[0])
+    case_services.case_comment(actor=world.agent, case_id=case.pk, body="First answer.")
+    short = {"agent": _queries(agent, f"/cases/{case.pk}/"), "dc": _queries(dc, f"/cases/{case.pk}/")}
+    for i in range(6):
+        case_services.case_comment(actor=world.a.dcs[i % 2], case_id=case.pk, body=f"Reply {i}.")
+        case_services.case_comment(actor=world.agent, case_id=case.pk, body=f"Note {i}.", internal=True)
+    attachment_upload(actor=world.a.dcs[0], case_id=case.pk, filename="a.log", data=b"2026-11-02 link up\n")
+    long = {"agent": _queries(agent, f"/cases/{case.pk}/"), "dc": _queries(dc, f"/cases/{case.pk}/")}
+    assert long == short

@@ -97,7 +97,14 @@ def page(who: Callable[[Role], bool] = anyone, *, methods: Iterable[str] = ("GET
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
+                login = redirect_to_login(request.get_full_path())
+                if request.headers.get("HX-Request"):
+                    # An htmx request after the session expired: the whole page goes to the log-in,
+                    # instead of the log-in form being swapped into a part of it.
+                    expired = HttpResponse(status=204)
+                    expired["HX-Redirect"] = login["Location"]
+                    return expired
+                return login
             user = actor(request)
             if request.method not in allowed:
                 return HttpResponseNotAllowed(allowed)
