@@ -9,12 +9,15 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 from ninja import Schema
+from ninja.errors import Throttled
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 from pydantic import ConfigDict
 
 from caredesk.tenancy.models import RateCounter, User
 from caredesk.tenancy.services import token_authenticate
+
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 class InSchema(Schema):
@@ -40,9 +43,57 @@ class BearerToken(HttpBearer):
         # The idempotency middleware may have resolved this token already for this request.
         cached = getattr(request, "_caredesk_token_user", None)
         user = cached if cached is not None else token_authenticate(token)
-        if user is not None:
+        if user is None:
+            refuse_token_guessing(request)
+        else:
             request.user = user
         return user
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address: X-Forwarded-For is believed only through NINJA_NUM_PROXIES trusted
+    proxies (set it behind a load balancer); unset, a client could name itself anew each request."""
+    from ninja.conf import settings as ninja_settings
+
+    proxies = ninja_settings.NUM_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if not proxies or not forwarded:
+        return str(request.META.get("REMOTE_ADDR", ""))
+    hops = str(forwarded).split(",")
+    return hops[-min(proxies, len(hops))].strip()
+
+
+def refuse_token_guessing(request: HttpRequest) -> None:
+    """A bearer token that is not valid counts against its address's budget of failures
+    (CAREDESK_API_FAILED_AUTH_RATE, default 30/m); past it the answer is 429, not 401, so tokens are
+    not tried at the web tier's full speed. Only failures count: a valid token is never slowed."""
+    count, period = parse_rate(getattr(settings, "CAREDESK_API_FAILED_AUTH_RATE", "30/m"))
+    used, wait = window_count(f"auth-failed:{client_address(request)}", period)
+    if used > count:
+        raise Throttled(int(wait) + 1)
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"600/m"`` -> (600, 60)."""
+    count, _, period = rate.partition("/")
+    return int(count), PERIODS[period[:1]]
+
+
+def window_count(key: str, duration: int) -> tuple[int, float]:
+    """Count one request for ``key`` in the current fixed window: one atomic
+    INSERT ... ON CONFLICT DO UPDATE ... RETURNING (PostgreSQL and SQLite). Returns the window's
+    count so far and the seconds until it ends."""
+    now = time.time()
+    window = int(now // duration) * duration  # the window's start, in POSIX seconds
+    table = RateCounter._meta.db_table
+    sql = (
+        f'INSERT INTO "{table}" ("key", "window", "count") VALUES (%s, %s, 1) '  # noqa: S608 -- our table name
+        f'ON CONFLICT ("key", "window") DO UPDATE SET "count" = "{table}"."count" + 1 RETURNING "count"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, window])
+        row = cursor.fetchone()
+    return (int(row[0]) if row is not None else 0), window + duration - now
 
 
 class TokenRateThrottle(BaseThrottle):
@@ -52,7 +103,7 @@ class TokenRateThrottle(BaseThrottle):
     database (PostgreSQL and SQLite both have it), so every web process shares the budget and a
     request costs one query, not the five of a cache round trip."""
 
-    PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    PERIODS = PERIODS
 
     def __init__(self) -> None:
         self.rate = settings.CAREDESK_API_RATE
@@ -64,27 +115,17 @@ class TokenRateThrottle(BaseThrottle):
 
     @rate.setter
     def rate(self, value: str) -> None:
-        count, _, period = value.partition("/")
-        self.num_requests, self.duration = int(count), self.PERIODS[period[:1]]
+        self.num_requests, self.duration = parse_rate(value)
         self._rate = value
 
     def allow_request(self, request: HttpRequest) -> bool:
         user: Any = getattr(request, "auth", None)
         token_id = getattr(user, "api_token_id", None)
-        ident = f"t{token_id}" if token_id is not None else f"ip{self.get_ident(request)}"
-        now = time.time()
-        window = int(now // self.duration) * self.duration  # the window's start, in POSIX seconds
-        table = RateCounter._meta.db_table
-        sql = (
-            f'INSERT INTO "{table}" ("key", "window", "count") VALUES (%s, %s, 1) '  # noqa: S608 -- our table name
-            f'ON CONFLICT ("key", "window") DO UPDATE SET "count" = "{table}"."count" + 1 RETURNING "count"'
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [f"api:{ident}", window])
-            row = cursor.fetchone()
-        if row is not None and row[0] <= self.num_requests:
+        ident = f"t{token_id}" if token_id is not None else f"ip{client_address(request)}"
+        used, wait = window_count(f"api:{ident}", self.duration)
+        if used <= self.num_requests:
             return True
-        self._wait = window + self.duration - now
+        self._wait = wait
         return False
 
     def wait(self) -> float | None:
