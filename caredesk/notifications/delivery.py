@@ -124,14 +124,23 @@ def _claim[D: Delivery](model: type[D], *, now: datetime, limit: int, notificati
 
 
 def _record(row: Delivery, **values: Any) -> bool:
-    """Write the outcome, only while the row is still ours."""
+    """Write the outcome, only while the row is still ours.
+
+    On PostgreSQL the commit does not wait for the WAL flush (``synchronous_commit = off`` for this
+    transaction only): the outcome is visible to every other session at once and survives the
+    worker's death; only a crash of the database server itself can forget the last fraction of a
+    second of outcomes, whose rows are then sent again, with the same idempotency ids, when their
+    lease ends: at-least-once, as everywhere else, and the same as SQLite's ``synchronous=NORMAL``.
+    It saves the flush (2-4 ms here) on every message."""
     values.setdefault("lease_token", "")
     values.setdefault("lease_until", None)
-    done = (
-        type(row)
-        ._default_manager.filter(pk=row.pk, status=DeliveryStatus.SENDING, lease_token=row.lease_token)
-        .update(**values)
-    )
+    manager = type(row)._default_manager
+    with transaction.atomic(using=manager.db):
+        connection = transaction.get_connection(manager.db)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        done = manager.filter(pk=row.pk, status=DeliveryStatus.SENDING, lease_token=row.lease_token).update(**values)
     if not done:
         logger.warning(
             "notification lease lost before the outcome was recorded",
