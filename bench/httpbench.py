@@ -134,14 +134,14 @@ def caredesk_ready(db: str) -> dict[str, Any]:
     }
     client = Client()
     body = json.dumps(payload)
-    dc_auth = {"HTTP_AUTHORIZATION": f"Bearer {dc_token}"}
+    dc_auth = {"HTTP_AUTHORIZATION": f"Bearer {dc_token}", "HTTP_X_FORWARDED_PROTO": "https"}
     list_path = "/api/cases?open=true&ordering=next_due&page_size=25"
     client.post("/api/cases", body, content_type="application/json", **dc_auth)  # warm caches
     with CaptureQueriesContext(connection) as create:
         r = client.post("/api/cases", body, content_type="application/json", **dc_auth)
         assert r.status_code == 201, r.content[:500]
     with CaptureQueriesContext(connection) as listing:
-        r = client.get(list_path, HTTP_AUTHORIZATION=f"Bearer {agent_token}")
+        r = client.get(list_path, HTTP_AUTHORIZATION=f"Bearer {agent_token}", HTTP_X_FORWARDED_PROTO="https")
         assert r.status_code == 200 and len(r.json()["results"]) == 25, r.content[:500]
     connection.close()
     return {
