@@ -149,7 +149,7 @@ def macd_submit(
 
 @transaction.atomic
 def csm_request_set_status(
-    *, actor: User, request_id: int, status: str, note: str = "", now: datetime | None = None
+    *, actor: User, request_id: int, status: str, note: str = "", channel: str = "api", now: datetime | None = None
 ) -> CsmRequest:
     from caredesk.cases.requests_selectors import csm_request_get_for_actor
 
@@ -171,7 +171,7 @@ def csm_request_set_status(
         actor=actor,
         kind="status_changed",
         at=at,
-        channel="api",
+        channel=channel,
         data={"status": [before, status], "note": note.strip()},
     )
     return request
@@ -228,7 +228,7 @@ def feature_request_submit(
 
 @transaction.atomic
 def feature_request_set_status(
-    *, actor: User, request_id: int, status: str, note: str = "", now: datetime | None = None
+    *, actor: User, request_id: int, status: str, note: str = "", channel: str = "api", now: datetime | None = None
 ) -> FeatureRequest:
     at = now or clock_now()
     if not roles.is_care(actor.role_enum):
@@ -250,7 +250,7 @@ def feature_request_set_status(
         actor=actor,
         kind="status_changed",
         at=at,
-        channel="api",
+        channel=channel,
         data={"status": [before, status], "note": fr.status_note},
     )
     return fr

@@ -75,7 +75,11 @@ def feature_request_detail(request: HttpRequest, feature_request_id: int) -> Htt
     if request.method == "POST":
         try:
             services.feature_request_set_status(
-                actor=user, request_id=fr.pk, status=request.POST.get("status", ""), note=request.POST.get("note", "")
+                actor=user,
+                request_id=fr.pk,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+                channel="portal",
             )
         except ValidationFailed as exc:
             errors = exc.errors
@@ -146,7 +150,11 @@ def macd_detail(request: HttpRequest, csm_request_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             services.csm_request_set_status(
-                actor=user, request_id=req.pk, status=request.POST.get("status", ""), note=request.POST.get("note", "")
+                actor=user,
+                request_id=req.pk,
+                status=request.POST.get("status", ""),
+                note=request.POST.get("note", ""),
+                channel="portal",
             )
         except ValidationFailed as exc:
             errors = exc.errors
