@@ -98,6 +98,8 @@ def plan_import(data: Mapping[str, Any], *, actor: User, now: datetime) -> Impor
                 f"an imported case's clocks are computed as of the event that records its last SLA event "
                 f"({as_of.isoformat()}); leave as_of out or give that instant",
             )
+    if as_of is None and history == [] and not any(k.startswith(("events", "timeline")) for k in check.errors):
+        check.fail("timeline" if "timeline" in data else "events", "no SLA event: a history starts with submitted")
     state = None
     if (
         version is not None
@@ -268,7 +270,7 @@ def _intake(
         if payload["first_observed_at"] is None:
             return None
     channel_raw = case.get("channel", Channel.PORTAL.value)
-    if channel_raw not in Channel._value2member_map_:
+    if not isinstance(channel_raw, str) or channel_raw not in Channel._value2member_map_:
         check.fail("case.channel", f"the channel the case came in by: {', '.join(c.value for c in Channel)}")
         return None
     service = payload.get("service")

@@ -277,6 +277,7 @@ def comments_of(
         ref = item.get("id")
         if ref is not None and (not isinstance(ref, int | str) or isinstance(ref, bool) or ref in seen):
             check.fail(f"{path}.id", "a number or text, unique among the comments")
+            ref = None
         seen.add(ref)
         body = item.get("body")
         if not isinstance(body, str) or not body.strip() or len(body) > 50_000:
