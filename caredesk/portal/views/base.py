@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from caredesk.domain.errors import (
@@ -112,13 +113,16 @@ def page(who: Callable[[Role], bool] = anyone, *, methods: Iterable[str] = ("GET
                 return error_page(request, PermissionDenied("This page is not for your role."))
             timezone.activate(_zone(user.timezone))
             try:
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
             except NotFound:
                 raise Http404("not found") from None
             except DomainError as exc:
-                return error_page(request, exc)
+                response = error_page(request, exc)
             finally:
                 timezone.deactivate()
+            # Pages show tenant data: no browser or proxy keeps a copy (back button, shared machines).
+            add_never_cache_headers(response)
+            return response
 
         return wrapper
 
