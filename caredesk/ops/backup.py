@@ -9,9 +9,11 @@ Attachment bytes are copied from storage (``files/<storage name>``) with their S
 
 A tenant (``reseller``): the rows whose tenant key is that reseller, the rows that hang off them
 through a required foreign key (a delivery of a tenant's notification, the idempotency answers of
-a tenant's users), and what those rows refer to without belonging to any tenant: vendor staff
-(users without a reseller), policy versions, maintenance notices, knowledge articles... Vendor
-staff's own tokens and other tenants' rows are never part of a tenant's snapshot.
+a tenant's own users), and what those rows refer to without belonging to any tenant: vendor staff
+(users without a reseller) and the vendor-wide reference tables of ``SHARED`` (policy versions,
+maintenance notices, knowledge). Vendor staff's own tokens, answers and preferences, other
+tenants' rows and the installation's own state (``INSTALLATION``) are never part of it; the
+manifest lists the tables a tenant snapshot left out.
 
 Left out on purpose: ``RateCounter`` (rate-limit windows: minutes of life), Django's sessions,
 cache, content types and permissions (recreated by ``migrate``), and queued background tasks.
@@ -75,31 +77,49 @@ def _tenant_fk(model: type[models.Model]) -> models.ForeignKey[Any, Any] | None:
     return field if isinstance(field, models.ForeignKey) else None
 
 
-def scope(model: type[models.Model], reseller_id: int, seen: tuple[str, ...] = ()) -> Q | None:
-    """The rows of ``model`` that belong in reseller ``reseller_id``'s snapshot: a condition, or
-    None for a table outside every tenant (taken whole)."""
+# Vendor-wide reference data a tenant's rows point at: taken whole into a tenant's snapshot.
+SHARED = {"sla.policyversion", "maintenance.maintenancenotice", "knowledge.advisory", "knowledge.article"}
+# State of the installation itself (the sweep's watermark, the delivery worker's wake-up): only
+# in a snapshot of everything.
+INSTALLATION = {"sweep.sweepstate", "notifications.deliverywakeup"}
+EVERYTHING = Q()
+
+
+def scope(model: type[models.Model], reseller_id: int, *, strict: bool = False) -> Q | None:
+    """The rows of ``model`` that belong in reseller ``reseller_id``'s snapshot: a condition
+    (``EVERYTHING`` for shared reference data), or None for rows that never belong in one.
+
+    ``strict``: the tenant's own rows only (vendor staff excluded), for rows reached through a
+    foreign key, so that vendor staff's idempotency answers or preferences never leak in."""
     from caredesk.tenancy.models import Reseller, User
 
+    if label(model) in SHARED:
+        return EVERYTHING
     if model is Reseller:
         return Q(pk=reseller_id)
-    if model is User:
+    if model is User and not strict:
         return Q(reseller_id=reseller_id) | Q(reseller__isnull=True)  # the tenant's people and vendor staff
     if _tenant_fk(model) is not None:
         return Q(reseller_id=reseller_id)
+    if label(model) in INSTALLATION:
+        return None
     for field in model._meta.concrete_fields:
         target = field.related_model if isinstance(field, models.ForeignKey) and not field.null else None
-        if target is None or label(target) in seen or target is model:
+        if target is None or target is model or label(target) in SHARED:
             continue
-        parent = scope(target, reseller_id, (*seen, label(model)))
+        parent = scope(target, reseller_id, strict=True)
         if parent is not None:
             return Q(**{f"{field.name}__in": target._default_manager.filter(parent).values("pk")})
-    return None
+    return None  # no tenant key and no path to one: left out of tenant snapshots (see manifest)
 
 
-def rows_of(model: type[models.Model], reseller_id: int | None) -> QuerySet[Any]:
-    qs = model._default_manager.all()
-    condition = scope(model, reseller_id) if reseller_id is not None else None
-    return (qs.filter(condition) if condition is not None else qs).order_by("pk")
+def rows_of(model: type[models.Model], reseller_id: int | None) -> QuerySet[Any] | None:
+    """The rows to export, or None when the table is left out of this snapshot."""
+    qs = model._default_manager.all().order_by("pk")
+    if reseller_id is None:
+        return qs
+    condition = scope(model, reseller_id)
+    return None if condition is None else qs.filter(condition)
 
 
 # --------------------------------------------------------------------------- values
@@ -160,6 +180,7 @@ class Manifest:
     migrations: list[str]
     tables: dict[str, dict[str, Any]]
     files: int
+    left_out: list[str]
 
     def write(self, out: Path) -> None:
         body = {"format": FORMAT, "version": VERSION, **self.__dict__}
@@ -177,7 +198,8 @@ class Manifest:
         body = json.loads(path.read_text())
         if body.get("format") != FORMAT or body.get("version") != VERSION:
             raise ValidationFailed("unknown export format", errors={"manifest": f"expected {FORMAT} v{VERSION}"})
-        return cls(**{k: body[k] for k in ("reseller", "created_at", "database", "migrations", "tables", "files")})
+        keys = ("reseller", "created_at", "database", "migrations", "tables", "files", "left_out")
+        return cls(**{k: body[k] for k in keys})
 
 
 def json_lines(path: Path) -> Iterator[list[Any]]:
@@ -202,6 +224,7 @@ def export_snapshot(out: Path, *, reseller_id: int | None = None, batch: int = 2
     if any(out.iterdir()):
         raise ValidationFailed(f"{out} is not empty", errors={"out_dir": "choose an empty or new directory"})
     tables_out: dict[str, dict[str, Any]] = {}
+    left_out: list[str] = []
     files = 0
     outermost = not connection.in_atomic_block
     with transaction.atomic():
@@ -217,15 +240,21 @@ def export_snapshot(out: Path, *, reseller_id: int | None = None, batch: int = 2
             path = out / f"{label(model)}.jsonl"
             count = 0
             file_spec = FILE_COLUMNS.get(label(model))
+            rows = rows_of(model, reseller_id)
+            if rows is None:
+                left_out.append(label(model))
+                continue
             with path.open("w", encoding="utf-8") as f:
-                for row in rows_of(model, reseller_id).values_list(*names).iterator(chunk_size=batch):
+                for row in rows.values_list(*names).iterator(chunk_size=batch):
                     values = [encode(field, v) for field, v in zip(fields, row, strict=True)]
                     f.write(json.dumps(values, ensure_ascii=False, separators=(",", ":")) + "\n")
                     count += 1
                     if file_spec:
                         files += _copy_out(default_storage, out, dict(zip(names, row, strict=True)), *file_spec)
             tables_out[label(model)] = {"file": path.name, "rows": count, "columns": names}
-        manifest = Manifest(reseller_id, created_at, connection.vendor, applied_migrations(), tables_out, files)
+        manifest = Manifest(
+            reseller_id, created_at, connection.vendor, applied_migrations(), tables_out, files, left_out
+        )
     manifest.write(out)
     return manifest
 

@@ -92,6 +92,7 @@ def test_a_tenant_snapshot_holds_that_tenant_and_what_it_needs_and_nothing_of_ot
     own_cases = Case.objects.filter(reseller_id=a).count()
     manifest = _export(tmp_path / "a", "--reseller", str(a))
     assert manifest["reseller"] == a
+    assert "sweep.sweepstate" in manifest["left_out"]  # the installation's own state stays behind
     _wipe()
     call_command("import", str(tmp_path / "a"))
     assert list(Reseller.objects.values_list("pk", flat=True)) == [a]
