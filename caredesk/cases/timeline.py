@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from django.db import connection
+
 from caredesk.cases.models import Case, CaseEvent, RequestEvent
 from caredesk.tenancy.models import User
 
@@ -79,6 +81,82 @@ def case_event_append(
     event.hash = event_digest(event.prev_hash, case_event_content(event))
     event.save(force_insert=True)
     return event
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewCaseEvent:
+    """One event for ``case_events_append_many``: the arguments of ``case_event_append``."""
+
+    case: Case
+    actor: User | None
+    kind: str
+    at: datetime
+    channel: str
+    data: dict[str, Any] | None = None
+    sla: dict[str, Any] | None = None
+    internal: bool = False
+
+
+def case_events_append_many(*, events: Sequence[NewCaseEvent]) -> list[CaseEvent]:
+    """Append many events to the timelines of many cases in two statements: one read of the head
+    of every chain concerned, one bulk insert. Each case's events are appended in the order given,
+    each linked and hashed exactly as ``case_event_append`` would have done one after the other
+    (same content, same digest). The caller holds the row lock of every case concerned, as for
+    ``case_event_append``; the unique (case, seq) constraint still turns any race into an error."""
+    if not events:
+        return []
+    heads = _case_chain_heads(sorted({e.case.pk for e in events}))
+    rows: list[CaseEvent] = []
+    for spec in events:
+        seq, prev_hash = heads.get(spec.case.pk, (0, GENESIS))
+        actor = spec.actor
+        event = CaseEvent(
+            case=spec.case,
+            reseller_id=spec.case.reseller_id,
+            seq=seq + 1,
+            at=spec.at,
+            actor=actor if actor is not None and actor.pk else None,
+            actor_role=actor.role if actor is not None else "system",
+            channel=spec.channel,
+            kind=spec.kind,
+            internal=spec.internal,
+            data=json.loads(canonical(spec.data or {})),
+            sla=spec.sla,
+            prev_hash=prev_hash,
+        )
+        event.hash = event_digest(event.prev_hash, case_event_content(event))
+        heads[spec.case.pk] = (event.seq, event.hash)
+        rows.append(event)
+    return CaseEvent.objects.bulk_create(rows)
+
+
+# The newest event of each case in a list, in one statement. PostgreSQL: one backward probe of the
+# (case, seq) index per case, so the cost follows the number of cases, not the length of their
+# timelines. SQLite: the highest seq per case joined back to its row (the ids as one JSON array).
+_HEADS_SQL = {
+    "postgresql": """
+        SELECT h.case_id, e.seq, e.hash
+        FROM unnest(%s::bigint[]) AS h(case_id)
+        CROSS JOIN LATERAL (
+            SELECT seq, hash FROM cases_caseevent WHERE case_id = h.case_id ORDER BY seq DESC LIMIT 1
+        ) e""",
+    "sqlite": """
+        SELECT e.case_id, e.seq, e.hash
+        FROM cases_caseevent e
+        JOIN (
+            SELECT case_id, MAX(seq) AS seq FROM cases_caseevent
+            WHERE case_id IN (SELECT value FROM json_each(%s)) GROUP BY case_id
+        ) h ON e.case_id = h.case_id AND e.seq = h.seq""",
+}
+
+
+def _case_chain_heads(case_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """``{case id: (seq, hash)}`` of the newest event of each case that has one, in one query."""
+    vendor = connection.vendor
+    param: Any = case_ids if vendor == "postgresql" else json.dumps(case_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEADS_SQL[vendor], [param])
+        return {int(case_id): (int(seq), str(digest)) for case_id, seq, digest in cursor.fetchall()}
 
 
 def request_event_content(event: RequestEvent) -> dict[str, Any]:
