@@ -41,6 +41,7 @@ import json  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+import urllib.error  # noqa: E402
 import urllib.request  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -240,17 +241,22 @@ def bench_helpdesk(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, 
         proc.wait(20)
 
 
-def rest_list(base: str, token: str, samples: int) -> list[float]:
-    times = []
+def rest_list(base: str, token: str, samples: int) -> list[dict[str, Any]]:
+    """Single requests to django-helpdesk's REST list of open tickets: status and seconds (a 500
+    after 30 s is gunicorn's worker timeout killing the request, as it would caredesk's)."""
+    out = []
     for _ in range(samples):
-        request = urllib.request.Request(
-            base + "/helpdesk/api/tickets/?status=1,2", headers={"Authorization": f"Token {token}"}
-        )
+        url = base + "/helpdesk/api/tickets/?status=1,2"
+        request = urllib.request.Request(url, headers={"Authorization": f"Token {token}"})
         started = time.perf_counter()
-        with urllib.request.urlopen(request, timeout=300) as r:
-            r.read()
-        times.append(round(time.perf_counter() - started, 2))
-    return times
+        try:
+            with urllib.request.urlopen(request, timeout=300) as r:  # loopback only
+                r.read()
+                status = r.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        out.append({"status": status, "seconds": round(time.perf_counter() - started, 2)})
+    return out
 
 
 def rss(pid: int) -> float:

@@ -151,13 +151,18 @@ def run(info: dict[str, Any], port: int, args: argparse.Namespace, stats: Stats,
     samples: list[dict[str, Any]] = []
     done = threading.Event()
 
+    inflight = threading.BoundedSemaphore(args.max_inflight)
+
     def fire(i: int, scheduled: float) -> None:
         n = i % len(lanes)
         rng = random.Random(i)
         kind = rng.choice(kinds)
-        with locks[n]:
-            status, body = act(kind, lanes[n], info, port, rng)
-        stats.record(kind, status, time.monotonic() - scheduled, body)
+        try:
+            with locks[n]:
+                status, body = act(kind, lanes[n], info, port, rng)
+            stats.record(kind, status, time.monotonic() - scheduled, body)
+        finally:
+            inflight.release()
 
     def sampler() -> None:
         while not done.wait(10):
@@ -177,6 +182,11 @@ def run(info: dict[str, Any], port: int, args: argparse.Namespace, stats: Stats,
             time.sleep(delay)
         elif delay < -0.05:
             stats.late += 1  # the client itself fell behind: reported, never hidden
+        if not inflight.acquire(blocking=False):
+            # The server is this far behind: the request is counted as failed (status 0), never
+            # queued without bound in the client.
+            stats.record(rng_kind(i, kinds), 0, time.monotonic() - scheduled, b"client backlog full")
+            continue
         t = threading.Thread(target=fire, args=(i, scheduled), daemon=True)
         t.start()
         threads.append(t)
@@ -186,6 +196,10 @@ def run(info: dict[str, Any], port: int, args: argparse.Namespace, stats: Stats,
         t.join(60)
     done.set()
     return samples
+
+
+def rng_kind(i: int, kinds: list[str]) -> str:
+    return random.Random(i).choice(kinds)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -202,6 +216,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10)
     parser.add_argument("--lanes", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-inflight", type=int, default=400, help="beyond this, a request counts as failed")
     args = parser.parse_args()
     info = caredesk_ready(args.db)
     env = {**os.environ, **CAREDESK_ENV, "DATABASE_URL": args.db, "PYTHONPATH": str(ROOT)}
