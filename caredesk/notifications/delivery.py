@@ -31,7 +31,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F
 from django.utils import timezone
 
 from caredesk.notifications import conf
@@ -66,7 +66,7 @@ class Report:
         return self
 
 
-def wakeup_ensure(*, at: datetime) -> None:
+def wakeup_ensure(*, at: datetime, now: datetime | None = None) -> None:
     """Make sure a ``deliver_due`` task runs at or before ``at``, in the current transaction, so the
     rows that need it are never left without one (django-tasks-db never re-runs a task whose worker
     died). A no-op where the task backend cannot defer (the immediate backend of the tests)."""
@@ -74,15 +74,16 @@ def wakeup_ensure(*, at: datetime) -> None:
 
     if not tasks.deliver_due_task.get_backend().supports_defer:
         return
-    current = timezone.now()
+    current = now or timezone.now()
     for _ in range(3):
         row, _created = DeliveryWakeup.objects.get_or_create(pk=1)
         if row.at is not None and current < row.at <= at:
             return  # a wake-up already comes in time
         if DeliveryWakeup.objects.filter(pk=1, at=row.at).update(at=at):
-            tasks.deliver_due_task.using(run_after=at).enqueue()
-            return
-    logger.warning("notification wake-up contended; the next delivery pass schedules it", extra={"at": at})
+            break
+    # Contended three times (or won): enqueue. An extra wake-up costs a no-op pass; a missing one
+    # would leave rows waiting.
+    tasks.deliver_due_task.using(run_after=at).enqueue()
 
 
 def _claim[D: Delivery](model: type[D], *, now: datetime, limit: int, notification_id: int | None) -> list[D]:
@@ -118,7 +119,7 @@ def _claim[D: Delivery](model: type[D], *, now: datetime, limit: int, notificati
             manager.filter(pk__in=stale, status=DeliveryStatus.SENDING, lease_until__lte=now).update(
                 **claim, attempts=F("attempts") + 1, reclaims=F("reclaims") + 1, last_error=RECLAIMED
             )
-        wakeup_ensure(at=lease_until)
+        wakeup_ensure(at=lease_until, now=now)
     related = ["notification", "recipient"] if model is EmailDelivery else ["notification", "endpoint"]
     return list(manager.filter(pk__in=fresh + stale, lease_token=token).select_related(*related).order_by("id"))
 
@@ -167,7 +168,7 @@ def _failed(row: Delivery, report: Report, *, now: datetime, error: str, permane
             ok = _record(row, status=DeliveryStatus.QUEUED, due_at=due, last_error=error[:2000], **extra)
             report.retried += ok
             if ok:
-                wakeup_ensure(at=due)
+                wakeup_ensure(at=due, now=now)
     report.lost_lease += not ok
     logger.info(
         "notification delivery failed",
@@ -310,16 +311,6 @@ def webhook_deliver(
     return report
 
 
-def pending_next_at() -> datetime | None:
-    """When the next queued row falls due or the next lease ends (None: nothing pending)."""
-    instants = []
-    for model in (EmailDelivery, WebhookDelivery):
-        instants.append(model.objects.filter(status=DeliveryStatus.QUEUED).aggregate(t=Min("due_at"))["t"])
-        instants.append(model.objects.filter(status=DeliveryStatus.SENDING).aggregate(t=Min("lease_until"))["t"])
-    present = [t for t in instants if t is not None]
-    return min(present) if present else None
-
-
 def deliver_notification(*, notification_id: int, now: datetime | None = None) -> Report:
     """Send what is due of one notification (the task its enqueue schedules). Safe to run twice."""
     report = Report()
@@ -331,8 +322,9 @@ def deliver_notification(*, notification_id: int, now: datetime | None = None) -
 
 
 def deliver_due(*, now: datetime | None = None, max_rounds: int = 100) -> Report:
-    """Send everything due (retries, rows whose worker died, rows whose task was lost), batch after
-    batch, then schedule the wake-up for what is still pending. Safe to run any number of times."""
+    """Send everything due (retries, rows whose worker died), batch after batch. Rows due later need
+    nothing from here: whatever made them wait (a claim, a retry) scheduled their wake-up when it
+    committed. Safe to run any number of times."""
     report = Report()
     for _ in range(max_rounds):
         batch = Report()
@@ -341,10 +333,10 @@ def deliver_due(*, now: datetime | None = None, max_rounds: int = 100) -> Report
         report += batch
         if batch.claimed == 0:
             break
-    next_at = pending_next_at()
-    if next_at is not None:
-        with transaction.atomic():
-            wakeup_ensure(at=next_at)
+    else:
+        with transaction.atomic():  # more is due than one pass takes on: another pass, at once
+            at = now or timezone.now()
+            wakeup_ensure(at=at, now=at)
     _log(report, scope="due")
     return report
 
