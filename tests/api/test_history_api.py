@@ -11,6 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from caredesk.cases.models import Case, CaseEvent, CaseTarget, Comment
 from caredesk.cases.timeline import GENESIS, audit_verify, canonical
@@ -130,6 +132,18 @@ def test_vendor_roles_that_see_the_case_get_internal_notes_in_the_export(world: 
     cid = worked_case(world)
     for user in (world.agent, world.manager, world.admin, world.csm):
         assert SECRET_NOTE in json.dumps(export_of(world, user, cid)), user.role
+
+
+def test_an_export_costs_the_same_queries_however_long_the_history(world: World) -> None:
+    cid = worked_case(world)
+    agent = world.client(world.agent)
+    with CaptureQueriesContext(connection) as short:
+        assert agent.get(f"/api/cases/{cid}/export").status_code == 200
+    for n in range(6):
+        agent.post(f"/api/cases/{cid}/comments", {"body": f"Follow-up {n}", "internal": n % 2 == 0})
+    with CaptureQueriesContext(connection) as long:
+        assert agent.get(f"/api/cases/{cid}/export").status_code == 200
+    assert len(long.captured_queries) == len(short.captured_queries)
 
 
 def test_another_tenants_case_is_not_found(world: World) -> None:
