@@ -49,15 +49,15 @@ class BucketsOut(Schema):
     share_met: float | None = Field(description="met / (met + breached); null when nothing is decided")
 
 
-class TargetOut(BucketsOut):
+class ReportTargetOut(BucketsOut):
     median_hours: float | None = Field(description="Median time from submission to the met instant, hours")
     p90_hours: float | None = Field(description="90th percentile of the same, hours")
 
 
 class TargetsOut(Schema):
-    response: TargetOut
-    restoration: TargetOut
-    resolution: TargetOut
+    response: ReportTargetOut
+    restoration: ReportTargetOut
+    resolution: ReportTargetOut
 
 
 class GroupOut(Schema):
@@ -161,7 +161,7 @@ def sla_report(request: HttpRequest, params: Query[ReportParams]) -> object:
         service=params.service,
         policy=policy,
     )
-    return selectors.sla_report_for_actor(actor=actor(request), query=query, now=now, policy=policy).to_json()
+    return selectors.sla_report_cached(actor=actor(request), query=query, policy=policy).to_json()
 
 
 @router.get("/reports/what-if", response={200: WhatIfOut, **ERRORS}, by_alias=True)
@@ -170,11 +170,10 @@ def what_if(request: HttpRequest, params: Query[WhatIfParams]) -> object:
     every case replayed through the SLA engine under its own package and under ``package``."""
     now = timezone.now()
     default_start, default_end = selectors.default_period(now.date())
-    return selectors.what_if_for_actor(
+    return selectors.what_if_cached(
         actor=actor(request),
         reseller_id=params.reseller_id,
         start=params.start or default_start,
         end=params.end or default_end,
         package=params.package,
-        now=now,
     ).to_json()

@@ -19,18 +19,19 @@ case's SLA history fetched in one query.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    Aggregate,
     Count,
     DurationField,
-    Expression,
     ExpressionWrapper,
     F,
     FloatField,
@@ -40,7 +41,9 @@ from django.db.models import (
     Value,
     Window,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Abs, RowNumber, TruncMonth
+from django.utils import timezone
 
 from caredesk.cases.clocks import calendar_of
 from caredesk.cases.models import Case, CaseEvent, CaseTarget
@@ -49,7 +52,7 @@ from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.sla.clocks import ClockState, TargetState
 from caredesk.domain.sla.policy import DEFAULT_RESTORATION_GOAL_SHARE, Policy
 from caredesk.domain.sla.replay import events_from_json, replay
-from caredesk.domain.tenancy.roles import is_vendor
+from caredesk.domain.tenancy.roles import Role, is_vendor
 from caredesk.reports.stats import (
     KINDS,
     PERCENTILES,
@@ -61,6 +64,7 @@ from caredesk.reports.stats import (
     WhatIf,
     WhatIfCase,
     WhatIfKind,
+    empty_targets,
     hours,
     months_between,
     needed_ranks,
@@ -195,20 +199,6 @@ def cases_for_report(*, actor: User, query: ReportQuery) -> QuerySet[Case]:
 # --------------------------------------------------------------------------- aggregation
 
 
-class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
-
-    function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
-    output_field = FloatField()
-
-    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
-        if not 0.0 <= fraction <= 1.0:
-            raise ValueError("a percentile fraction lies in [0, 1]")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
-
-
 def _buckets(now: datetime, prefix: str = "targets__") -> dict[str, Q]:
     """Each report bucket as a condition on a CaseTarget (see stats.py): a running target past its
     due instant is breached as of ``now``; a paused one is still running."""
@@ -236,110 +226,186 @@ Key = tuple[Any, ...]
 @dataclass
 class _Group:
     values: dict[str, Any]
-    cases: int
-    targets: dict[str, TargetStats]
+    cases: int = 0
+    targets: dict[str, TargetStats] = field(default_factory=empty_targets)
+
+    def add(self, cases: int, counts: Mapping[str, Mapping[str, int]]) -> None:
+        self.cases += cases
+        for kind, buckets in counts.items():
+            stats = self.targets[kind]
+            for bucket, n in buckets.items():
+                setattr(stats, bucket, getattr(stats, bucket) + n)
 
 
-def _aggregate(
-    cases: QuerySet[Case],
-    dims: Mapping[str, tuple[Expression | F, Expression | F]],
-    *,
-    now: datetime,
-    kinds: Sequence[str] = KINDS,
-    extra: Sequence[str] = (),
-) -> dict[Key, _Group]:
-    """Bucket counts and time-to-target percentiles per group of ``cases``.
+@dataclass
+class _Sections:
+    """Every section of a report, from one counting query and one percentile query."""
 
-    ``dims`` maps each key name to its expression from Case and from CaseTarget (the latter for the
-    SQLite percentile query); ``extra`` names Case fields to read along (labels), grouped too."""
+    groups: dict[Key, _Group]
+    total: _Group
+    months: dict[date, _Group]
+    goal: dict[tuple[str, int], _Group]
+
+
+def _month(value: datetime | date | None) -> date | None:
+    """The first day of a month, from a truncated timestamp (aware, or naive UTC from raw SQL)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return (value.astimezone(UTC) if value.tzinfo else value).date()
+    return value
+
+
+def _aggregate(cases: QuerySet[Case], fields: Sequence[str], *, now: datetime, extra: Sequence[str] = ()) -> _Sections:
+    """Bucket counts and time-to-target percentiles of ``cases``: per group of ``fields`` (Case
+    fields), in total, per month of submission, and the restoration counts per package and severity.
+
+    Counting is one GROUP BY at the finest grain (the group's fields, month, package, severity),
+    hash-aggregated without DISTINCT (a case has exactly one target of each kind, so its response
+    target counts the case), and folded into the sections here. ``extra`` names Case fields read
+    along for labels (they depend on the group's fields)."""
     buckets = _buckets(now)
-    annotations: dict[str, Any] = {"n_cases": Count("id", distinct=True)}
-    for kind in kinds:
+    annotations: dict[str, Any] = {"n_cases": Count("targets", filter=Q(targets__kind=KINDS[0]))}
+    for kind in KINDS:
         for bucket, condition in buckets.items():
             annotations[f"{kind}__{bucket}"] = Count("targets", filter=Q(targets__kind=kind) & condition)
-    if _postgres():
-        seconds = Func(
-            ExpressionWrapper(F("targets__met_at") - F("submitted_at"), output_field=DurationField()),
-            template="EXTRACT(EPOCH FROM %(expressions)s)",
-            output_field=FloatField(),
-        )
-        for kind in kinds:
-            for name, fraction in PERCENTILES:
-                annotations[f"{kind}__{name}"] = PercentileCont(
-                    seconds, fraction, filter=Q(targets__kind=kind, targets__met_at__isnull=False)
-                )
-    names = list(dims)
-    if names:
-        rows = list(
-            cases.annotate(**{f"k_{n}": e for n, (e, _) in dims.items()})
-            .values(*[f"k_{n}" for n in names], *extra)
-            .annotate(**annotations)
-            .order_by(*[f"k_{n}" for n in names])
-        )
-    else:
-        rows = [cases.aggregate(**annotations)]
-    groups: dict[Key, _Group] = {}
-    for row in rows:
-        key = tuple(row[f"k_{n}"] for n in names)
-        targets = {}
-        for kind in kinds:
-            stats = TargetStats(**{b: row[f"{kind}__{b}"] or 0 for b in buckets})
-            if _postgres():
-                for name, _ in PERCENTILES:
-                    setattr(stats, name, hours(row[f"{kind}__{name}"]))
-            targets[kind] = stats
-        values = {n: row[f"k_{n}"] for n in names} | {x: row[x] for x in extra}
-        groups[key] = _Group(values=values, cases=row["n_cases"] or 0, targets=targets)
-    if not _postgres():
-        _percentiles_by_ranking(cases, dims, kinds, groups)
-    return groups
+    keys: dict[str, Any] = {f"k_{f}": F(f) for f in dict.fromkeys([*fields, "package", "severity"])}
+    keys["k_month"] = TruncMonth("submitted_at", tzinfo=UTC)
+    rows = cases.annotate(**keys).values(*keys, *extra).annotate(**annotations).order_by()
 
-
-def _percentiles_by_ranking(
-    cases: QuerySet[Case],
-    dims: Mapping[str, tuple[Expression | F, Expression | F]],
-    kinds: Sequence[str],
-    groups: dict[Key, _Group],
-) -> None:
-    """Fill the percentiles of ``groups`` on a database without ``percentile_cont``: rank the met
-    durations within each (group, kind) in SQL and fetch only the rows the percentiles read."""
-    duration = ExpressionWrapper(F("met_at") - F("case__submitted_at"), output_field=DurationField())
-    partition = [expr for _, expr in dims.values()] + [F("kind")]
-    qs = (
-        CaseTarget.objects.filter(case__in=cases.values("pk"), kind__in=kinds, met_at__isnull=False)
-        .annotate(**{f"k_{n}": expr for n, (_, expr) in dims.items()})
-        .annotate(
-            duration=duration,
-            rank=Window(RowNumber(), partition_by=partition, order_by=duration.asc()),
-            count=Window(Count("id"), partition_by=partition),
-        )
-    )
-    nearness = {}
-    for index, (_, fraction) in enumerate(PERCENTILES):
-        # |(rank - 1) - fraction * (count - 1)| < 1 keeps exactly the floor and ceil ranks.
-        nearness[f"near_{index}"] = Abs(
-            F("rank") - Value(1.0) - Value(fraction) * (F("count") - Value(1.0)), output_field=FloatField()
-        )
-    near = Q()
-    for name in nearness:
-        near |= Q(**{f"{name}__lt": 1})
-    rows = (
-        qs.annotate(**nearness).filter(near).values_list(*[f"k_{n}" for n in dims], "kind", "rank", "count", "duration")
-    )
-    ranked: dict[tuple[Key, str], dict[int, float]] = defaultdict(dict)
-    counts: dict[tuple[Key, str], int] = {}
-    width = len(dims)
+    sections = _Sections(groups={}, total=_Group(values={}), months={}, goal={})
     for row in rows:
-        key, kind, rank, count, value = tuple(row[:width]), row[width], row[width + 1], row[width + 2], row[width + 3]
-        ranked[key, kind][rank - 1] = value.total_seconds() if isinstance(value, timedelta) else float(value)
-        counts[key, kind] = count
-    for (key, kind), values in ranked.items():
-        group = groups.get(key)
+        counts = {kind: {b: row[f"{kind}__{b}"] or 0 for b in buckets} for kind in KINDS}
+        n = row["n_cases"] or 0
+        key = tuple(row[f"k_{f}"] for f in fields)
+        group = sections.groups.get(key)
         if group is None:
+            values = {f: row[f"k_{f}"] for f in fields} | {x: row[x] for x in extra}
+            group = sections.groups[key] = _Group(values=values)
+        group.add(n, counts)
+        sections.total.add(n, counts)
+        month = _month(row["k_month"])
+        if month is not None:
+            sections.months.setdefault(month, _Group(values={})).add(n, counts)
+        goal_key = (row["k_package"], row["k_severity"])
+        sections.goal.setdefault(goal_key, _Group(values={})).add(n, {"restoration": counts["restoration"]})
+    if _postgres():
+        _percentiles_postgres(cases, fields, sections)
+    else:
+        _percentiles_by_ranking(cases, fields, sections)
+    return sections
+
+
+def _percentile_targets(sections: _Sections, grouping: str, key: Key) -> dict[str, TargetStats] | None:
+    if grouping == "group":
+        group = sections.groups.get(key)
+    elif grouping == "total":
+        group = sections.total
+    else:
+        group = sections.months.get(key[0]) if key and key[0] is not None else None
+    return group.targets if group is not None else None
+
+
+def _seconds(target_prefix: str, case_prefix: str) -> ExpressionWrapper[CombinedExpression]:
+    return ExpressionWrapper(
+        F(f"{target_prefix}met_at") - F(f"{case_prefix}submitted_at"), output_field=DurationField()
+    )
+
+
+def _percentiles_postgres(cases: QuerySet[Case], fields: Sequence[str], sections: _Sections) -> None:
+    """One statement: ``percentile_cont`` of the met durations over GROUPING SETS (group and kind,
+    kind, month and kind), on the scoped cases' query as Django compiles it."""
+    inner = (
+        cases.filter(targets__met_at__isnull=False)
+        .annotate(
+            t_kind=F("targets__kind"),
+            t_seconds=Func(
+                _seconds("targets__", ""), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
+            ),
+            g_month=TruncMonth("submitted_at", tzinfo=UTC),
+            **{f"g_{f}": F(f) for f in fields},
+        )
+        .values("t_kind", "t_seconds", "g_month", *[f"g_{f}" for f in fields])
+        .order_by()
+    )
+    sql, params = inner.query.sql_with_params()
+    group_cols = ", ".join(f"g_{f}" for f in fields)
+    fractions = ", ".join(repr(float(fraction)) for _, fraction in PERCENTILES)
+    statement = (
+        f"SELECT t_kind, {group_cols}, g_month, GROUPING({group_cols}, g_month) AS gid, "  # noqa: S608 -- our own names
+        f"PERCENTILE_CONT(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY t_seconds) "
+        f"FROM ({sql}) AS met GROUP BY GROUPING SETS ((t_kind, {group_cols}), (t_kind), (t_kind, g_month))"
+    )
+    width = len(fields)
+    by_gid = {0b1: "group", (1 << (width + 1)) - 1: "total", ((1 << width) - 1) << 1: "month"}
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for row in cursor.fetchall():
+            kind, values, month, gid, found = row[0], row[1 : 1 + width], row[1 + width], row[2 + width], row[3 + width]
+            grouping = by_gid[gid]
+            key = tuple(values) if grouping == "group" else (_month(month),) if grouping == "month" else ()
+            targets = _percentile_targets(sections, grouping, key)
+            if targets is None or kind not in targets:
+                continue
+            for (name, _), value in zip(PERCENTILES, found, strict=True):
+                setattr(targets[kind], name, hours(value))
+
+
+def _percentiles_by_ranking(cases: QuerySet[Case], fields: Sequence[str], sections: _Sections) -> None:
+    """The same percentiles on a database without ``percentile_cont`` (SQLite): one statement ranks
+    the met durations within each grouping with window functions and fetches only the rows at
+    the ranks the percentiles read (at most four per group and kind)."""
+    duration = _seconds("", "case__")
+    partitions = {
+        "group": [F(f"g_{f}") for f in fields],
+        "total": [],
+        "month": [F("g_month")],
+    }
+    qs = CaseTarget.objects.filter(case__in=cases.values("pk"), met_at__isnull=False).annotate(
+        duration=duration,
+        g_month=TruncMonth("case__submitted_at", tzinfo=UTC),
+        **{f"g_{f}": F(f"case__{f}") for f in fields},
+    )
+    windows: dict[str, Any] = {}
+    for name, partition in partitions.items():
+        windows[f"rank_{name}"] = Window(RowNumber(), partition_by=[*partition, F("kind")], order_by=duration.asc())
+        windows[f"count_{name}"] = Window(Count("id"), partition_by=[*partition, F("kind")])
+    qs = qs.annotate(**windows)
+    nearness: dict[str, Any] = {}
+    for name in partitions:
+        for index, (_, fraction) in enumerate(PERCENTILES):
+            # |(rank - 1) - fraction * (count - 1)| < 1 keeps exactly the floor and ceil ranks.
+            nearness[f"near_{name}_{index}"] = Abs(
+                F(f"rank_{name}") - Value(1.0) - Value(fraction) * (F(f"count_{name}") - Value(1.0)),
+                output_field=FloatField(),
+            )
+    near = Q()
+    for alias in nearness:
+        near |= Q(**{f"{alias}__lt": 1})
+    columns = ["kind", "duration", "g_month", *[f"g_{f}" for f in fields]]
+    for name in partitions:
+        columns += [f"rank_{name}", f"count_{name}"]
+    ranked: dict[tuple[str, Key, str], dict[int, float]] = defaultdict(dict)
+    totals: dict[tuple[str, Key, str], int] = {}
+    for row in qs.annotate(**nearness).filter(near).values(*columns):
+        value = row["duration"]
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        keys = {
+            "group": tuple(row[f"g_{f}"] for f in fields),
+            "total": (),
+            "month": (_month(row["g_month"]),),
+        }
+        for name in partitions:
+            rank, count = row[f"rank_{name}"], row[f"count_{name}"]
+            if rank - 1 in needed_ranks(count):
+                ranked[name, keys[name], row["kind"]][rank - 1] = seconds
+                totals[name, keys[name], row["kind"]] = count
+    for (name, key, kind), values in ranked.items():
+        targets = _percentile_targets(sections, name, key)
+        if targets is None:
             continue
-        assert needed_ranks(counts[key, kind]) <= set(values)
-        for name, fraction in PERCENTILES:
-            setattr(group.targets[kind], name, hours(percentile_cont(values, counts[key, kind], fraction)))
+        for pname, fraction in PERCENTILES:
+            setattr(targets[kind], pname, hours(percentile_cont(values, totals[name, key, kind], fraction)))
 
 
 # --------------------------------------------------------------------------- the report
@@ -355,21 +421,23 @@ def _labels(policy: Policy | None) -> tuple[dict[str, str], dict[int, str], dict
 
 
 def sla_report_for_actor(*, actor: User, query: ReportQuery, now: datetime, policy: Policy | None = None) -> SlaReport:
-    """The SLA compliance report of ``query`` as ``actor`` may see it, as of ``now``."""
+    """The SLA compliance report of ``query`` as ``actor`` may see it, as of ``now`` (two
+    statements on PostgreSQL and on SQLite, whatever the number of cases and groups)."""
     policy = policy if policy is not None else current_policy()
     goal_share = policy.compliance.restoration_goal_share if policy else DEFAULT_RESTORATION_GOAL_SHARE
     package_labels, severity_labels, service_labels = _labels(policy)
     cases = cases_for_report(actor=actor, query=query)
 
     fields = GROUP_BY[query.group_by]
-    dims = {f: (F(f), F(f"case__{f}")) for f in fields}
     extra: tuple[str, ...] = ()
     if query.group_by == "reseller":
         extra = ("reseller__name",)
     elif query.group_by == "account":
         extra = ("account__name", "account__department")
+    sections = _aggregate(cases, fields, now=now, extra=extra)
+
     groups = []
-    for key, group in _aggregate(cases, dims, now=now, extra=extra).items():
+    for key, group in sorted(sections.groups.items(), key=lambda item: tuple(str(k) for k in item[0])):
         v = group.values
         parts = []
         for f, value in zip(fields, key, strict=True):
@@ -388,30 +456,26 @@ def sla_report_for_actor(*, actor: User, query: ReportQuery, now: datetime, poli
         groups.append(GroupRow(key=key_json, label=" · ".join(parts), cases=group.cases, targets=group.targets))
     if query.group_by in ("reseller", "account"):
         groups.sort(key=lambda g: (g.label.casefold(), str(g.key)))
+    elif query.group_by in ("severity", "package_severity"):
+        groups.sort(key=lambda g: tuple(str(v).zfill(3) if isinstance(v, int) else v for v in g.key.values()))
 
-    total = _aggregate(cases, {}, now=now)[()]
-    totals = GroupRow(key={}, label="All cases", cases=total.cases, targets=total.targets)
-
-    month_dims = {"month": (TruncMonth("submitted_at", tzinfo=UTC), TruncMonth("case__submitted_at", tzinfo=UTC))}
-    by_month = {_as_date(key[0]): g for key, g in _aggregate(cases, month_dims, now=now).items() if key[0] is not None}
+    totals = GroupRow(key={}, label="All cases", cases=sections.total.cases, targets=sections.total.targets)
     trend = []
     for month in months_between(query.start, query.end):
-        found = by_month.get(month)
+        found = sections.months.get(month)
         trend.append(
             TrendPoint(month=month, cases=found.cases, targets=found.targets) if found else TrendPoint(month=month)
         )
-
-    goal_dims = {f: (F(f), F(f"case__{f}")) for f in ("package", "severity")}
     goal = [
         GoalRow(
-            package=key[0],
-            package_label=package_labels.get(key[0], str(key[0])),
-            severity=key[1],
-            severity_label=severity_labels.get(key[1], str(key[1])),
+            package=package,
+            package_label=package_labels.get(package, str(package)),
+            severity=severity,
+            severity_label=severity_labels.get(severity, str(severity)),
             restoration=g.targets["restoration"],
             goal_share=goal_share,
         )
-        for key, g in _aggregate(cases, goal_dims, now=now, kinds=("restoration",)).items()
+        for (package, severity), g in sorted(sections.goal.items())
         if g.targets["restoration"].total > g.targets["restoration"].not_applicable
     ]
     return SlaReport(
@@ -425,12 +489,6 @@ def sla_report_for_actor(*, actor: User, query: ReportQuery, now: datetime, poli
         trend=trend,
         goal=goal,
     )
-
-
-def _as_date(value: datetime | date) -> date:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).date()
-    return value
 
 
 def filter_choices_for_actor(*, actor: User) -> dict[str, list[tuple[int, str]]]:
@@ -457,6 +515,15 @@ def _bucket_of(state: ClockState, kind: str) -> str:
     return clock.state.value
 
 
+def _stored_bucket(state: str, due_at: datetime | None, now: datetime) -> str:
+    """The report bucket of a stored CaseTarget as of ``now`` (the rule of ``_buckets``)."""
+    if state == TargetState.PAUSED.value:
+        return "running"
+    if state == TargetState.RUNNING.value and due_at is not None and due_at <= now:
+        return "breached"
+    return state
+
+
 def what_if_for_actor(
     *,
     actor: User,
@@ -467,7 +534,15 @@ def what_if_for_actor(
     now: datetime,
 ) -> WhatIf:
     """Replay the cases of one reseller submitted in ``start``..``end`` (UTC days, inclusive) under
-    ``package`` and compare every target with the same replay under the case's own package."""
+    ``package`` and compare every target with what was recorded.
+
+    "Actual" is each target as the SLA engine stored it, seen at ``now`` like the report sees it
+    (the engine's own answer for the case's package: ``caredesk.cases.clocks`` stores exactly what
+    ``replay`` returns). "What if" replays the case's SLA history through the same ``replay`` under
+    ``package``, with the case's policy version and business calendar, as of ``now``. A case
+    already under ``package`` is not replayed: its answer is the recorded one. Statements: the
+    cases, their targets, the SLA events of the cases to replay (one query for all, grouped here),
+    the policy versions; none per case."""
     errors: dict[str, str] = {}
     if reseller_id is None:
         if is_vendor(actor.role_enum):
@@ -488,49 +563,53 @@ def what_if_for_actor(
     query = ReportQuery(start=start, end=end, reseller_id=reseller.pk)
     cases_qs = cases_for_report(actor=actor, query=query)
     cases = list(
-        cases_qs.select_related("policy")
-        .only(
-            "id",
-            "title",
-            "package",
-            "severity",
-            "calendar",
-            "submitted_at",
-            "policy__key",
-            "policy__sha256",
-            "policy__text",
-        )
-        .order_by("id")[: WHAT_IF_MAX_CASES + 1]
+        cases_qs.only("id", "title", "package", "severity", "calendar", "submitted_at", "policy_id").order_by("id")[
+            : WHAT_IF_MAX_CASES + 1
+        ]
     )
     if len(cases) > WHAT_IF_MAX_CASES:
         raise ValidationFailed(
             f"More than {WHAT_IF_MAX_CASES} cases in this period; choose a shorter one.",
             errors={"to": f"the period holds more than {WHAT_IF_MAX_CASES} cases; choose a shorter period"},
         )
+    recorded: dict[int, dict[str, str]] = defaultdict(dict)
+    for case_id, kind, state, due_at in CaseTarget.objects.filter(case__in=cases_qs.values("pk")).values_list(
+        "case_id", "kind", "state", "due_at"
+    ):
+        recorded[case_id][kind] = _stored_bucket(state, due_at, now)
     histories: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for case_id, sla in (
-        CaseEvent.objects.filter(case__in=cases_qs.values("pk"), sla__isnull=False)
+        CaseEvent.objects.filter(case__in=cases_qs.exclude(package=package).values("pk"), sla__isnull=False)
         .order_by("case_id", "seq")
         .values_list("case_id", "sla")
     ):
         if sla is not None:
             histories[case_id].append(sla)
+    to_replay = {c.policy_id for c in cases if c.package != package}
+    policies = {v.pk: policy_of(v) for v in PolicyVersion.objects.filter(pk__in=to_replay)}
 
     kinds = {kind: WhatIfKind() for kind in KINDS}
     by_package: dict[str, int] = defaultdict(int)
     changed: list[WhatIfCase] = []
     changed_total = 0
     for case in cases:
-        events = events_from_json(histories.get(case.pk, []))
-        case_policy = policy_of(case.policy)
-        calendar = calendar_of(case)
-        as_of = max(now, case.submitted_at)
-        actual = replay(events, package=case.package, policy=case_policy, calendar=calendar, as_of=as_of)
-        other = replay(events, package=package, policy=case_policy, calendar=calendar, as_of=as_of)
         by_package[case.package] += 1
+        actual = recorded.get(case.pk, {})
+        if case.package == package:
+            other = actual
+        else:
+            replayed = replay(
+                events_from_json(histories.get(case.pk, [])),
+                package=package,
+                policy=policies[case.policy_id],
+                calendar=calendar_of(case),
+                as_of=max(now, case.submitted_at),
+            )
+            other = {kind: _bucket_of(replayed, kind) for kind in KINDS}
         changes = {}
         for kind in KINDS:
-            a, w = _bucket_of(actual, kind), _bucket_of(other, kind)
+            a = actual.get(kind, TargetState.NOT_APPLICABLE.value)
+            w = other.get(kind, TargetState.NOT_APPLICABLE.value)
             setattr(kinds[kind].actual, a, getattr(kinds[kind].actual, a) + 1)
             setattr(kinds[kind].what_if, w, getattr(kinds[kind].what_if, w) + 1)
             if a != w:
@@ -558,3 +637,55 @@ def what_if_for_actor(
         changed=changed,
         changed_total=changed_total,
     )
+
+
+# --------------------------------------------------------------------------- cached answers
+
+REPORT_CACHE_SECONDS = 300
+"""How long the pages and the API reuse a computed report or what-if (they show its instant)."""
+_CACHE_VERSION = 1
+
+
+def report_scope(actor: User) -> str:
+    """Which cases the actor's reports count, as a cache-key part. It mirrors
+    ``case_visible_for_actor`` (tested against it): every Customer Care person and the vendor admin
+    see every case, a CSM the cases of their own accounts, a reseller's people their reseller's."""
+    role = actor.role_enum
+    if not is_vendor(role):
+        return f"reseller:{actor.reseller_id}"
+    if role is Role.CSM:
+        return f"csm:{actor.pk}"
+    return "all"
+
+
+def _cache_key(what: str, actor: User, *parts: object) -> str:
+    raw = json.dumps([_CACHE_VERSION, what, report_scope(actor), *parts], default=str, sort_keys=True)
+    return f"reports:{what}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def sla_report_cached(*, actor: User, query: ReportQuery, policy: Policy | None) -> SlaReport:
+    """``sla_report_for_actor`` as of now, reused for ``REPORT_CACHE_SECONDS`` by everyone with the
+    same scope and request (a vendor-wide report over 100,000 cases costs about a second)."""
+    key = _cache_key("sla", actor, asdict(query), policy.key if policy else None)
+    report = cache.get(key)
+    if not isinstance(report, SlaReport):
+        report = sla_report_for_actor(actor=actor, query=query, now=timezone.now(), policy=policy)
+        cache.set(key, report, REPORT_CACHE_SECONDS)
+    return report
+
+
+def what_if_cached(*, actor: User, reseller_id: int | None, start: date, end: date, package: str) -> WhatIf:
+    """``what_if_for_actor`` as of now, reused like ``sla_report_cached``. Requests are checked
+    (and another tenant's reseller refused) before anything is read from the cache."""
+    if reseller_id is None and not is_vendor(actor.role_enum):
+        reseller_id = actor.reseller_id
+    if reseller_id is not None:
+        reseller_get_for_actor(actor=actor, reseller_id=reseller_id)
+    key = _cache_key("what-if", actor, reseller_id, start, end, package)
+    result = cache.get(key)
+    if not isinstance(result, WhatIf):
+        result = what_if_for_actor(
+            actor=actor, reseller_id=reseller_id, start=start, end=end, package=package, now=timezone.now()
+        )
+        cache.set(key, result, REPORT_CACHE_SECONDS)
+    return result

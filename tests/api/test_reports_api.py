@@ -300,3 +300,11 @@ def test_charts_are_well_formed_for_empty_and_single_month_reports() -> None:
     assert len(dots) == 1 and dots[0].find(f"{SVG}title").text == "2026-01 response: 75 % met (3 of 4)"
     with pytest.raises(ValueError):
         breakdown_chart([GroupRow(key={}, label="x")], kind="speed")
+
+
+def test_a_page_shows_the_largest_groups_in_report_order() -> None:
+    from caredesk.reports.views import _largest
+
+    groups = [GroupRow(key={"account": i}, label=f"a{i}", cases=c) for i, c in enumerate([5, 1, 9, 3, 7])]
+    assert [g.label for g in _largest(groups, 3)] == ["a0", "a2", "a4"]
+    assert _largest(groups, 5) == groups

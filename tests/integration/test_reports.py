@@ -266,3 +266,51 @@ def test_what_if_fetches_histories_in_one_query(world: World, cases: ReportCases
     for i in range(3):
         open_case(world, "a", "premier_edition", 3, ny("2026-09-23", "10:00") + timedelta(hours=i), f"more {i}")
     assert run() == before <= 6
+
+
+# --------------------------------------------------------------------------- cached answers
+
+
+def test_report_scope_mirrors_case_visibility(world: World, cases: ReportCases) -> None:
+    from caredesk.cases.selectors import case_visible_for_actor
+
+    other_csm = tenancy_services.user_create(
+        actor=world.admin, email="csm3@vendor.test", name="Third CSM", role="csm", password=PASSWORD
+    )
+    people = [
+        world.admin,
+        world.agent,
+        world.manager,
+        world.csm,
+        other_csm,
+        *world.a.dcs,
+        world.a.staff,
+        *world.b.dcs,
+        world.b.staff,
+    ]
+    seen: dict[str, set[int]] = {}
+    for user in people:
+        visible = set(case_visible_for_actor(actor=user).values_list("pk", flat=True))
+        scope = selectors.report_scope(user)
+        assert seen.setdefault(scope, visible) == visible, f"{user.email} shares scope {scope} but sees other cases"
+    assert len(seen) == 5  # all, two CSMs, two resellers
+
+
+def test_cached_reports_are_shared_within_a_scope_only(world: World, cases: ReportCases) -> None:
+    query = selectors.report_query(today=END, start=START, end=END)
+    first = selectors.sla_report_cached(actor=world.a.dcs[0], query=query, policy=None)
+    again = selectors.sla_report_cached(actor=world.a.staff, query=query, policy=None)
+    assert again.generated_at == first.generated_at and again.totals.cases == 8
+    other = selectors.sla_report_cached(actor=world.b.dcs[0], query=query, policy=None)
+    assert other.totals.cases == 1
+    vendor = selectors.sla_report_cached(actor=world.agent, query=query, policy=None)
+    assert vendor.totals.cases == 9
+    assert (
+        selectors.sla_report_cached(actor=world.manager, query=query, policy=None).generated_at == vendor.generated_at
+    )
+    with pytest.raises(NotFound):
+        selectors.what_if_cached(
+            actor=world.a.dcs[0], reseller_id=world.b.reseller.pk, start=START, end=END, package="care_for_cloud"
+        )
+    w = selectors.what_if_cached(actor=world.a.dcs[0], reseller_id=None, start=START, end=END, package="care_for_cloud")
+    assert w.reseller_id == world.a.reseller.pk and w.cases == 8
