@@ -3,9 +3,12 @@
 The policy's ``[escalation]`` says which severities escalate and who hears of them
 (``assigned_agent``, ``care_managers``, ``csm``, ``designated_contacts``). Reminders of a
 post-incident deadline go to the people who work it: the assigned agent, or the Customer Care
-managers when nobody is assigned. Notifications are recorded through
-``caredesk.notifications.services.notification_enqueue`` in the sweep's transaction, with a
-dedupe key per alert, so they exist exactly when the alert does."""
+managers when nobody is assigned. Each alert's notification is a ``NotificationSpec`` with a
+dedupe key per alert (``notice``); a batch of them is recorded through
+``caredesk.notifications.services.notification_enqueue_many`` in the sweep's transaction, so they
+exist exactly when the alert does. ``Audience.prefetch`` reads the people of a whole batch in a few
+queries (assignees, managers, CSMs; designated contacts once per reseller and sweep), so a batch
+costs the same number of queries whatever its number of alerts."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from typing import Any
 from caredesk.cases.models import Case
 from caredesk.domain.sla.policy import Policy
 from caredesk.domain.tenancy.roles import CARE_ROLES, Role
-from caredesk.notifications.services import notification_enqueue
+from caredesk.notifications.services import NotificationSpec
 from caredesk.sla.models import PolicyVersion
 from caredesk.sla.services import policy_of
 from caredesk.tenancy.models import EndUserAccount, User
@@ -34,6 +37,8 @@ class Audience:
         self._policies: dict[int, Policy] = {}
         self._managers: list[User] | None = None
         self._users: dict[int, User | None] = {}
+        self._csms: dict[int, list[User]] = {}  # account id -> its active CSM (or nobody)
+        self._contacts: dict[int, list[User]] = {}  # reseller id -> its active designated contacts
 
     def policy(self, case: Case) -> Policy:
         if case.policy_id not in self._policies:
@@ -44,10 +49,34 @@ class Audience:
         return case.severity in self.policy(case).escalation.severities
 
     def prefetch(self, cases: Iterable[Case]) -> None:
-        wanted = {c.assignee_id for c in cases if c.assignee_id is not None} - set(self._users)
+        """Read the people these cases' notifications may name, for all of them at once."""
+        batch = list(cases)
+        wanted = {c.assignee_id for c in batch if c.assignee_id is not None} - set(self._users)
         if wanted:
             found = {u.pk: u for u in User.objects.filter(pk__in=wanted, is_active=True, role__in=_CARE)}
             self._users.update({pk: found.get(pk) for pk in wanted})
+        named = {who for case in batch for who in self.policy(case).escalation.notify}
+        if "care_managers" in named:
+            self.managers()
+        if "csm" in named:
+            self._prefetch_csms({c.account_id for c in batch} - set(self._csms))
+        if "designated_contacts" in named:
+            self._prefetch_contacts({c.reseller_id for c in batch} - set(self._contacts))
+
+    def _prefetch_csms(self, accounts: set[int]) -> None:
+        if not accounts:
+            return
+        csm_of = dict(EndUserAccount.objects.filter(pk__in=accounts).values_list("pk", "csm_id"))
+        people = {u.pk: u for u in User.objects.filter(pk__in={c for c in csm_of.values() if c}, is_active=True)}
+        for account in accounts:
+            csm = people.get(csm_of.get(account) or 0)
+            self._csms[account] = [csm] if csm is not None else []
+
+    def _prefetch_contacts(self, resellers: set[int]) -> None:
+        # One query per reseller (through tenancy's selector), once per sweep: bounded by the
+        # number of tenants, not of alerts.
+        for reseller in sorted(resellers):
+            self._contacts[reseller] = list(active_designated_contacts(reseller_id=reseller).order_by("pk"))
 
     def managers(self) -> list[User]:
         if self._managers is None:
@@ -71,10 +100,13 @@ class Audience:
             elif who == "care_managers":
                 people += self.managers()
             elif who == "csm":
-                csm_id = EndUserAccount.objects.filter(pk=case.account_id).values_list("csm_id", flat=True).first()
-                people += list(User.objects.filter(pk=csm_id, is_active=True)) if csm_id else []
+                if case.account_id not in self._csms:
+                    self._prefetch_csms({case.account_id})
+                people += self._csms[case.account_id]
             elif who == "designated_contacts":
-                people += list(active_designated_contacts(reseller_id=case.reseller_id).order_by("pk"))
+                if case.reseller_id not in self._contacts:
+                    self._prefetch_contacts({case.reseller_id})
+                people += self._contacts[case.reseller_id]
         return _unique(people)
 
     def workers(self, case: Case) -> list[User]:
@@ -93,7 +125,7 @@ def _unique(people: list[User]) -> list[User]:
     return out
 
 
-def notify(
+def notice(
     *,
     case: Case,
     event_kind: str,
@@ -103,12 +135,13 @@ def notify(
     context: dict[str, Any],
     dedupe_key: str,
     public: bool,
-) -> int:
-    """Record the notification in the caller's transaction; nothing when nobody is to hear of it.
-    ``public`` news concerns the reseller too (its webhooks may subscribe); internal news does not."""
+) -> NotificationSpec | None:
+    """The notification of one alert, for ``notification_enqueue_many`` in the caller's
+    transaction; None when nobody is to hear of it. ``public`` news concerns the reseller too (its
+    webhooks may subscribe); internal news does not."""
     if not recipients:
-        return 0
-    return notification_enqueue(
+        return None
+    return NotificationSpec(
         event_kind=event_kind,
         recipients=recipients,
         subject=subject,

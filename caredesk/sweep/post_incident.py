@@ -5,7 +5,10 @@ SLA crossings (subject ``post_mortem:<id>`` / ``incident_report:<id>``, alert ``
 
 Only open post-mortems (due, scheduled) and unpublished reports are in the partial indexes these
 queries use, and each deadline is looked at until its alert is recorded, so no watermark is
-needed: a deadline that passed while the workers were down is found by the next sweep."""
+needed: a deadline that passed while the workers were down is found by the next sweep.
+
+Like the SLA crossings, a batch is recorded in a fixed number of statements: the timeline events
+through ``case_events_append_many`` and the notifications through ``notification_enqueue_many``."""
 
 from __future__ import annotations
 
@@ -19,10 +22,11 @@ from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 
 from caredesk.cases.models import Case
-from caredesk.cases.timeline import case_event_append
+from caredesk.cases.timeline import NewCaseEvent, case_events_append_many
 from caredesk.incidents.models import OPEN_POST_MORTEM, OPEN_REPORT, IncidentReport, PostMortem
+from caredesk.notifications.services import NotificationSpec, notification_enqueue_many
 from caredesk.sweep.alerts import AlertClaim, alerts_claim
-from caredesk.sweep.escalation import CASE_FIELDS, Audience, notify
+from caredesk.sweep.escalation import CASE_FIELDS, Audience, notice
 from caredesk.sweep.models import SweepAlert
 
 logger = logging.getLogger("caredesk.sweep")
@@ -100,17 +104,24 @@ def deadlines_record(deadlines: list[Deadline], *, until: datetime, now: datetim
     claims = [AlertClaim(d.case_id, cases[d.case_id].reseller_id, d.key, d.alert, d.at) for d in live]
     taken = alerts_claim(claims=claims, at=now)
     audience.prefetch(cases[d.case_id] for d in live)
+    events: list[NewCaseEvent] = []
+    notices: list[NotificationSpec] = []
     for d in live:
         if (d.case_id, d.key, d.alert) in taken:
-            _record_one(cases[d.case_id], d, now, audience)
+            event, spec = _alert(cases[d.case_id], d, now, audience)
+            events.append(event)
+            notices += [spec] if spec is not None else []
             counts[d.alert] += 1
+    case_events_append_many(events=events)
+    notification_enqueue_many(notifications=notices)
     return counts
 
 
-def _record_one(case: Case, d: Deadline, now: datetime, audience: Audience) -> None:
+def _alert(case: Case, d: Deadline, now: datetime, audience: Audience) -> tuple[NewCaseEvent, NotificationSpec | None]:
+    """The timeline event and the notification of one deadline alert."""
     label = _SUBJECTS[d.subject][2]
     overdue = d.alert == OVERDUE
-    case_event_append(
+    event = NewCaseEvent(
         case=case,
         actor=None,
         kind=f"{d.subject}_{d.alert}",
@@ -121,7 +132,7 @@ def _record_one(case: Case, d: Deadline, now: datetime, audience: Audience) -> N
     )
     recipients = audience.escalation(case) if overdue else audience.workers(case)
     text = "is overdue" if overdue else "is due soon"
-    notify(
+    spec = notice(
         case=case,
         event_kind=f"{d.subject}_{d.alert}",
         recipients=recipients,
@@ -137,3 +148,4 @@ def _record_one(case: Case, d: Deadline, now: datetime, audience: Audience) -> N
         d.alert,
         extra={"event": f"{d.subject}_{d.alert}", "case_id": case.pk, d.subject: d.row_id, "due_at": d.due.isoformat()},
     )
+    return event, spec

@@ -20,7 +20,12 @@ Recording locks the cases (``SELECT ... FOR UPDATE`` in id order, the order ever
 every write path of a case locks the case before its targets), re-reads the targets under the lock,
 claims the alert keys and, for the keys it took, appends ``sla_warning`` / ``sla_breached`` to the
 case's timeline and notifies whom the policy says. Warnings are internal (Customer Care's early
-alarm); breaches are shown to the reseller, whose live clocks already show them."""
+alarm); breaches are shown to the reseller, whose live clocks already show them.
+
+Recording costs a fixed number of statements per batch, whatever its number of alerts: the lock,
+the re-read, the claim, the people (``Audience.prefetch``), the timeline (``case_events_append_many``:
+the chain heads, one insert, each case's events in instant order), the outbox
+(``notification_enqueue_many``) and one update of the breached targets."""
 
 from __future__ import annotations
 
@@ -32,9 +37,10 @@ from datetime import datetime
 from django.db.models import Q
 
 from caredesk.cases.models import Case, CaseTarget
-from caredesk.cases.timeline import case_event_append
+from caredesk.cases.timeline import NewCaseEvent, case_events_append_many
+from caredesk.notifications.services import NotificationSpec, notification_enqueue_many
 from caredesk.sweep.alerts import AlertClaim, alerts_claim
-from caredesk.sweep.escalation import CASE_FIELDS, Audience, notify
+from caredesk.sweep.escalation import CASE_FIELDS, Audience, notice
 
 logger = logging.getLogger("caredesk.sweep")
 
@@ -141,12 +147,14 @@ def crossings_record(
     claims = [AlertClaim(c.case_id, cases[c.case_id].reseller_id, c.kind, c.alert, at) for c, at in live]
     taken = alerts_claim(claims=claims, at=now)
     audience.prefetch(cases[c.case_id] for c, _ in live)
+    recorded: list[tuple[Case, Crossing, datetime]] = []
     for c, at in live:
-        if (c.case_id, c.kind, c.alert) not in taken:
+        if (c.case_id, c.kind, c.alert) in taken:
+            recorded.append((cases[c.case_id], c, at))
+            counts[c.alert] += 1
+        else:
             counts["already_recorded"] += 1
-            continue
-        _record_one(cases[c.case_id], c, at, now, audience)
-        counts[c.alert] += 1
+    _record(recorded, now, audience)
     breached = [c.target_id for c, _ in live if c.alert == BREACHED]
     if breached:
         CaseTarget.objects.filter(pk__in=breached, state=RUNNING).update(state=BREACHED)
@@ -154,43 +162,57 @@ def crossings_record(
     return counts
 
 
-def _record_one(case: Case, c: Crossing, at: datetime, now: datetime, audience: Audience) -> None:
-    what = "warning threshold" if c.alert == WARNING else "due instant"
-    case_event_append(
-        case=case,
-        actor=None,
-        kind=f"sla_{c.alert}",
-        at=now,
-        channel="system",
-        internal=c.alert == WARNING,
-        data={"target": c.kind, "crossed_at": at.isoformat()},
-    )
-    escalated = audience.escalates(case)
-    if escalated:
-        verb = "is nearing its deadline" if c.alert == WARNING else "breached its target"
-        notify(
-            case=case,
-            event_kind=f"sla_{c.alert}",
-            recipients=audience.escalation(case),
-            subject=f"Case #{case.pk}: {c.kind} {verb}",
-            body=(
-                f"Case #{case.pk} ({case.title}), severity {case.severity}: the {c.kind} target crossed its "
-                f"{what} at {at.isoformat()}."
-            ),
-            context={"target": c.kind, "alert": c.alert, "crossed_at": at.isoformat()},
-            dedupe_key=f"sla_{c.alert}:{case.pk}:{c.kind}",
-            public=c.alert == BREACHED,
+def _record(alerts: list[tuple[Case, Crossing, datetime]], now: datetime, audience: Audience) -> None:
+    """The timeline events and notifications of alerts whose keys this transaction took, in
+    instant order (so each case's events are appended in the order its targets crossed)."""
+    events: list[NewCaseEvent] = []
+    notices: list[NotificationSpec] = []
+    for case, c, at in alerts:
+        events.append(
+            NewCaseEvent(
+                case=case,
+                actor=None,
+                kind=f"sla_{c.alert}",
+                at=now,
+                channel="system",
+                internal=c.alert == WARNING,
+                data={"target": c.kind, "crossed_at": at.isoformat()},
+            )
         )
-    logger.info(
-        "sla %s recorded",
-        c.alert,
-        extra={
-            "event": f"sla_{c.alert}",
-            "case_id": case.pk,
-            "target": c.kind,
-            "crossed_at": at.isoformat(),
-            "escalated": escalated,
-        },
+        escalated = audience.escalates(case)
+        spec = _escalation(case, c, at, audience) if escalated else None
+        if spec is not None:
+            notices.append(spec)
+        logger.info(
+            "sla %s recorded",
+            c.alert,
+            extra={
+                "event": f"sla_{c.alert}",
+                "case_id": case.pk,
+                "target": c.kind,
+                "crossed_at": at.isoformat(),
+                "escalated": escalated,
+            },
+        )
+    case_events_append_many(events=events)
+    notification_enqueue_many(notifications=notices)
+
+
+def _escalation(case: Case, c: Crossing, at: datetime, audience: Audience) -> NotificationSpec | None:
+    what = "warning threshold" if c.alert == WARNING else "due instant"
+    verb = "is nearing its deadline" if c.alert == WARNING else "breached its target"
+    return notice(
+        case=case,
+        event_kind=f"sla_{c.alert}",
+        recipients=audience.escalation(case),
+        subject=f"Case #{case.pk}: {c.kind} {verb}",
+        body=(
+            f"Case #{case.pk} ({case.title}), severity {case.severity}: the {c.kind} target crossed its "
+            f"{what} at {at.isoformat()}."
+        ),
+        context={"target": c.kind, "alert": c.alert, "crossed_at": at.isoformat()},
+        dedupe_key=f"sla_{c.alert}:{case.pk}:{c.kind}",
+        public=c.alert == BREACHED,
     )
 
 
@@ -206,11 +228,10 @@ def breaches_record_at_write(*, case: Case, kinds: list[str], due: dict[str, dat
         return 0
     claims = [AlertClaim(case.pk, case.reseller_id, kind, BREACHED, due[kind]) for kind in kinds]
     taken = alerts_claim(claims=claims, at=now)
-    audience = Audience()
-    recorded = 0
-    for claim in claims:
-        if claim.key in taken:
-            crossing = Crossing(0, case.pk, claim.subject, BREACHED, claim.crossed_at)
-            _record_one(case, crossing, claim.crossed_at, now, audience)
-            recorded += 1
-    return recorded
+    recorded = [
+        (case, Crossing(0, case.pk, claim.subject, BREACHED, claim.crossed_at), claim.crossed_at)
+        for claim in sorted(claims, key=lambda c: c.crossed_at)  # in the order the targets crossed
+        if claim.key in taken
+    ]
+    _record(recorded, now, Audience())
+    return len(recorded)
