@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from caredesk.api.base import BearerToken, TokenRateThrottle, error_body
+from caredesk.api.openapi import CaredeskAPI
 from caredesk.domain.errors import (
     CustomerDataFound,
     DomainError,
@@ -19,7 +19,7 @@ from caredesk.domain.errors import (
     ValidationFailed,
 )
 
-api = NinjaAPI(
+api = CaredeskAPI(
     title="caredesk",
     version="1",
     description="The support desk that runs the vendor's Support Guide for Cloud Resellers as code.",

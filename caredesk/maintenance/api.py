@@ -21,15 +21,15 @@ from caredesk.maintenance.models import CalendarFeed
 from caredesk.maintenance.schedules import Entry
 from caredesk.maintenance.schemas import (
     ConflictReportOut,
-    EventOut,
     FeedCreatedOut,
     FeedIn,
     FeedOut,
     InWindowOut,
+    MaintenanceReasonIn,
     NoteIn,
     NoticeIn,
     NoticeOut,
-    ReasonIn,
+    RescheduleEventOut,
     RescheduleIn,
     RescheduleOut,
     ScheduleOut,
@@ -186,7 +186,7 @@ def reschedule_get(request: HttpRequest, reschedule_id: int) -> object:
     return selectors.reschedule_get_for_actor(actor=actor(request), reschedule_id=reschedule_id)
 
 
-@router.get("/maintenance/reschedules/{reschedule_id}/events", response={200: list[EventOut], **ERRORS})
+@router.get("/maintenance/reschedules/{reschedule_id}/events", response={200: list[RescheduleEventOut], **ERRORS})
 def reschedule_events(request: HttpRequest, reschedule_id: int) -> object:
     return selectors.reschedule_events_for_actor(actor=actor(request), reschedule_id=reschedule_id)
 
@@ -199,7 +199,7 @@ def reschedule_accept(request: HttpRequest, reschedule_id: int, payload: NoteIn)
 
 
 @router.post("/maintenance/reschedules/{reschedule_id}/decline", response={200: RescheduleOut, **ERRORS})
-def reschedule_decline(request: HttpRequest, reschedule_id: int, payload: ReasonIn) -> object:
+def reschedule_decline(request: HttpRequest, reschedule_id: int, payload: MaintenanceReasonIn) -> object:
     me = actor(request)
     selectors.reschedule_get_for_actor(actor=me, reschedule_id=reschedule_id)
     return services.reschedule_decline(actor=me, reschedule_id=reschedule_id, reason=payload.reason)
@@ -225,7 +225,7 @@ def notice_get(request: HttpRequest, notice_id: int) -> object:
 
 
 @router.post("/maintenance/notices/{notice_id}/cancel", response={200: NoticeOut, **ERRORS})
-def notice_cancel(request: HttpRequest, notice_id: int, payload: ReasonIn) -> object:
+def notice_cancel(request: HttpRequest, notice_id: int, payload: MaintenanceReasonIn) -> object:
     me = actor(request)
     selectors.notice_get_for_actor(actor=me, notice_id=notice_id)
     return notice_services.notice_cancel(actor=me, notice_id=notice_id, reason=payload.reason)

@@ -66,7 +66,7 @@ class NoteIn(InSchema):
     note: str = Field(default="", max_length=2000)
 
 
-class ReasonIn(InSchema):
+class MaintenanceReasonIn(InSchema):
     reason: str = Field(max_length=2000)
 
 
@@ -93,7 +93,7 @@ class RescheduleOut(Schema):
         return end
 
 
-class EventOut(Schema):
+class RescheduleEventOut(Schema):
     seq: int
     at: datetime
     actor_id: int | None
