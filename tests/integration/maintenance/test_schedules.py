@@ -80,7 +80,11 @@ def test_windows_around_new_year_cross_the_year_whole(world: World) -> None:
 
 
 def test_no_maintenance_is_shown_outside_the_subscription_term(world: World) -> None:
-    # The world's subscriptions end on 2027-12-31.
+    from datetime import date
+
+    from caredesk.tenancy.models import Subscription
+
+    Subscription.objects.filter(account=world.a.account).update(term_end=date(2027, 12, 31))
     entries = schedule_for_accounts(accounts=[world.a.account], start=z("2027-12-30 00:00"), end=z("2028-01-08 00:00"))
     assert spans(entries) == [
         (PR, "planned", "12-30 03:00", "12-30 10:00"),
