@@ -4,17 +4,21 @@ Scoping is the cases' own door, ``case_visible_for_actor``: Customer Care and th
 every case, a CSM the cases of the accounts assigned to them, a Designated Contact or reseller staff
 only their reseller's. A filter naming something outside that scope simply matches nothing.
 
-Query count is constant, whatever the number of cases or groups: each section of a report (the
-breakdown, the totals, the monthly trend, the restoration goal) is one GROUP BY query that counts
-every bucket with conditional aggregates and, on PostgreSQL, computes the percentiles with
-``percentile_cont`` in the same query. SQLite has no ``percentile_cont``: there a second query ranks
-the met durations of each group with window functions and fetches only the (at most four) rows
-around the median and the 90th percentile, which ``stats.percentile_cont`` interpolates exactly as
-PostgreSQL would.
+Query count is constant, whatever the number of cases or groups. A report is two statements:
+one GROUP BY at the finest grain any section needs (the group's fields, month, package, severity)
+that counts every bucket with conditional aggregates, folded here into the breakdown, the totals,
+the monthly trend and the restoration goal; and one for the percentiles of the time to each
+target: on PostgreSQL ``percentile_cont`` over GROUPING SETS (group, total, month), on SQLite (no
+``percentile_cont``) a window-function ranking over the same groupings that fetches only the (at
+most four) rows around the median and the 90th percentile, which ``stats.percentile_cont``
+interpolates exactly as PostgreSQL would.
 
 The what-if replays the cases of one reseller and period through ``caredesk.domain.sla.replay``
-(the engine of ``caredesk sla replay``) under their own package and under another one, with every
-case's SLA history fetched in one query.
+(the engine of ``caredesk sla replay``) under another package and compares them with the targets
+the engine stored for their own package; every case's SLA history comes in one query.
+
+The pages and the API use ``sla_report_cached`` and ``what_if_cached``: the same answers, reused
+for ``REPORT_CACHE_SECONDS`` by everyone with the same scope (docs/performance.md, "Pages").
 """
 
 from __future__ import annotations
