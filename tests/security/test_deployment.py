@@ -1,0 +1,41 @@
+"""What production settings refuse (ASVS 5 V13): the demo's published password, private webhooks.
+``manage.py check --deploy --fail-level WARNING`` under production settings runs in
+tests/architecture/test_gates.py (HSTS, secure cookies, SSL redirect, DEBUG off, a real SECRET_KEY)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def _production(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "CAREDESK_ENV": "production",
+        "CAREDESK_SECRET_KEY": "p" * 60,
+        "CAREDESK_ALLOWED_HOSTS": "desk.example.com",
+        "CAREDESK_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+    }
+
+
+def test_the_demo_and_its_published_password_are_refused_in_production(tmp_path: Path) -> None:
+    env = _production(tmp_path)
+    r = subprocess.run([str(BIN / "caredesk"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "not loaded when CAREDESK_ENV=production" in r.stderr, r.stdout + r.stderr
+
+
+def test_production_debug_is_off_and_private_webhooks_are_refused(tmp_path: Path) -> None:
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DEBUG, s.CAREDESK_WEBHOOK_ALLOW_PRIVATE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+    )
+    env = _production(tmp_path)
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["False", "False", "True", "True"], r.stderr[-500:]
