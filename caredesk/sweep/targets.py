@@ -23,9 +23,10 @@ case's timeline and notifies whom the policy says. Warnings are internal (Custom
 alarm); breaches are shown to the reseller, whose live clocks already show them.
 
 Recording costs a fixed number of statements per batch, whatever its number of alerts: the lock,
-the re-read, the claim, the people (``Audience.prefetch``), the timeline (``case_events_append_many``:
-the chain heads, one insert, each case's events in instant order), the outbox
-(``notification_enqueue_many``) and one update of the breached targets."""
+the re-read of the warned targets, one ``UPDATE ... RETURNING`` that re-reads the overdue targets
+and sets them breached, the claim, the people (``Audience.prefetch``), the timeline
+(``case_events_append_many``: the chain heads, one insert, each case's events in instant order)
+and the outbox (``notification_enqueue_many``)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q
 
 from caredesk.cases.models import Case, CaseTarget
@@ -113,15 +115,6 @@ def position_after(batch: Batch) -> Position | None:
     return (last.at, last.target_id)
 
 
-def _still_crossed(c: Crossing, target: CaseTarget | None, warn_until: datetime, until: datetime) -> datetime | None:
-    """The instant crossed, re-read under the case lock; None if the target moved on meanwhile."""
-    if target is None or target.state != RUNNING:
-        return None
-    if c.alert == WARNING:
-        return target.warning_at if target.warning_at is not None and target.warning_at <= warn_until else None
-    return target.due_at if target.due_at is not None and target.due_at < until else None
-
-
 def crossings_record(
     crossings: list[Crossing], *, warn_until: datetime, until: datetime, now: datetime, audience: Audience
 ) -> Counter[str]:
@@ -134,15 +127,18 @@ def crossings_record(
         case.pk: case
         for case in Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk").only(*CASE_FIELDS)
     }
-    targets = CaseTarget.objects.filter(pk__in=[c.target_id for c in crossings]).only(
-        "id", "case_id", "kind", "state", "due_at", "warning_at"
-    )
-    current = {t.pk: t for t in targets}
-    live: list[tuple[Crossing, datetime]] = []
-    for c in crossings:
-        at = _still_crossed(c, current.get(c.target_id), warn_until, until)
-        if at is not None and c.case_id in cases:
-            live.append((c, at))
+    # Under the case locks each target is as its case's last write left it. The warnings are read
+    # again; the breaches are read again and set breached by one UPDATE ... RETURNING (warnings
+    # first: a target may warn and breach in one batch of a catch-up).
+    crossed: dict[tuple[int, str], datetime] = {}
+    warned = [c.target_id for c in crossings if c.alert == WARNING and c.case_id in cases]
+    if warned:
+        still = CaseTarget.objects.filter(pk__in=warned, state=RUNNING, warning_at__lte=warn_until)
+        crossed |= {(pk, WARNING): at for pk, at in still.values_list("id", "warning_at") if at is not None}
+    due = [c.target_id for c in crossings if c.alert == BREACHED and c.case_id in cases]
+    if due:
+        crossed |= {(t.pk, BREACHED): t.due_at for t in _breached_set(due, until) if t.due_at is not None}
+    live = [(c, crossed[c.target_id, c.alert]) for c in crossings if (c.target_id, c.alert) in crossed]
     live.sort(key=lambda item: (item[1], _ORDER[item[0].alert], item[0].target_id))
     claims = [AlertClaim(c.case_id, cases[c.case_id].reseller_id, c.kind, c.alert, at) for c, at in live]
     taken = alerts_claim(claims=claims, at=now)
@@ -155,11 +151,20 @@ def crossings_record(
         else:
             counts["already_recorded"] += 1
     _record(recorded, now, audience)
-    breached = [c.target_id for c, _ in live if c.alert == BREACHED]
-    if breached:
-        CaseTarget.objects.filter(pk__in=breached, state=RUNNING).update(state=BREACHED)
     counts["skipped"] += len(crossings) - len(live)
     return counts
+
+
+def _breached_set(target_ids: list[int], until: datetime) -> list[CaseTarget]:
+    """Set breached the targets still running past their due instant; answer them (id, due_at)."""
+    table = CaseTarget._meta.db_table
+    marks = ", ".join(["%s"] * len(target_ids))
+    sql = (
+        f'UPDATE "{table}" SET "state" = %s WHERE "id" IN ({marks}) AND "state" = %s AND "due_at" < %s '  # noqa: S608 -- our table
+        'RETURNING "id", "due_at"'
+    )
+    params = [BREACHED, *target_ids, RUNNING, connection.ops.adapt_datetimefield_value(until)]
+    return list(CaseTarget.objects.raw(sql, params))
 
 
 def _record(alerts: list[tuple[Case, Crossing, datetime]], now: datetime, audience: Audience) -> None:
