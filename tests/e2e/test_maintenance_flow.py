@@ -33,8 +33,8 @@ def test_window_crossing_midnight_in_the_viewers_zone(new_page: Any, server: Ser
     page.get_by_role("heading", name="January 2027", exact=True).wait_for()
 
     month = page.locator("table.month")
-    monday = month.locator("td.day", has=page.locator(".day-num", has_text=re.compile(r"^4$")))
-    tuesday = month.locator("td.day", has=page.locator(".day-num", has_text=re.compile(r"^5$")))
+    monday = month.locator("td.day", has=page.locator(".day-num", has_text=re.compile(r"^4(?!\d)")))
+    tuesday = month.locator("td.day", has=page.locator(".day-num", has_text=re.compile(r"^5(?!\d)")))
     pec_monday = monday.locator(".occ", has_text="PureEngage Cloud")
     pec_tuesday = tuesday.locator(".occ", has_text="PureEngage Cloud")
     assert pec_monday.count() == 1 and pec_tuesday.count() == 1
