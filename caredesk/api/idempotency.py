@@ -14,6 +14,9 @@ answer is stored in that same transaction. So:
   which would otherwise block its key.
 - The same key with a different request body or path is a client error (422), never a silent
   replay of another answer.
+- An answer marked ``Cache-Control: no-store`` (it carries a secret shown once: caredesk.api.openapi
+  marks them) is never stored: a retry gets 409 ``idempotency_secret_not_kept``, so no secret sits
+  in the database, and still only one is created.
 """
 
 from __future__ import annotations
@@ -32,6 +35,14 @@ HEADER = "HTTP_IDEMPOTENCY_KEY"
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message}}, status=status)
+
+
+SECRET_NOT_KEPT = _error(
+    409,
+    "idempotency_secret_not_kept",
+    "The first request with this key succeeded; the secret it created was shown once and is not kept. "
+    "Revoke what it created if that answer was lost, and create another.",
+)
 
 
 class IdempotencyMiddleware:
@@ -63,9 +74,16 @@ class IdempotencyMiddleware:
                 if response.status_code >= 500 or getattr(response, "streaming", False):
                     transaction.set_rollback(True)  # not acknowledged: the retry runs afresh
                     return response
-                record.status = response.status_code
-                record.body = bytes(response.content)
-                record.content_type = response.get("Content-Type", "")
+                if "no-store" in response.get("Cache-Control", ""):
+                    # The answer carries a secret shown once (a new API token, webhook secret or feed
+                    # URL): it is never written to the database. A retry learns the request was done.
+                    record.status = 409
+                    record.body = SECRET_NOT_KEPT.content
+                    record.content_type = SECRET_NOT_KEPT["Content-Type"]
+                else:
+                    record.status = response.status_code
+                    record.body = bytes(response.content)
+                    record.content_type = response.get("Content-Type", "")
                 record.save(update_fields=["status", "body", "content_type"])
                 return response
         return self._replay(user.pk, key, fingerprint)

@@ -1,4 +1,5 @@
-"""The answers every operation can give, declared once for the whole API.
+"""The answers every operation can give, declared once for the whole API, and answers that carry a
+secret marked so that nothing keeps them.
 
 Routers declare the answers of their own rules (404, 409, 412...). Three come from the API's common
 parts, whatever the route: 400 for a body that cannot be read (not JSON), 401 from the bearer-token
@@ -7,12 +8,18 @@ from input validation (unknown fields, wrong types, numbers out of range). ``Car
 them to every operation of the OpenAPI document, so clients (and schemathesis,
 tests/security/test_schemathesis.py) see every status the API can answer, each with the one error
 body ``{"error": {"code", "message", "fields"?}}``.
+
+An answer that shows a secret once (a new API token, a webhook signing secret, a calendar feed URL)
+gets ``Cache-Control: no-store``: no browser or proxy keeps it, nor does the Idempotency-Key store
+(caredesk.api.idempotency), so the database only ever holds the secrets' hashes (or, for webhook
+signing, the endpoint row itself).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from caredesk.api.base import ErrorOut
@@ -44,8 +51,36 @@ def declare_common_answers(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def carries_secret(data: Any) -> bool:
+    """The answer shows a freshly made secret: an API token or webhook secret (``token``,
+    ``secret``), or a calendar feed URL (``url``, ``webcal_url``, whose path is the secret)."""
+    from caredesk.maintenance.feeds import SECRET_PREFIX as FEED
+    from caredesk.notifications.webhook_services import SECRET_PREFIX as WEBHOOK
+    from caredesk.tenancy.services import TOKEN_PREFIX
+
+    if not isinstance(data, dict):
+        return False
+    token, secret = str(data.get("token", "")), str(data.get("secret", ""))
+    urls = [str(data.get("url", "")), str(data.get("webcal_url", ""))]
+    return token.startswith(TOKEN_PREFIX) or secret.startswith(WEBHOOK) or any(f"/{FEED}" in u for u in urls)
+
+
 class CaredeskAPI(NinjaAPI):
-    """NinjaAPI whose OpenAPI document declares the common answers of every operation."""
+    """NinjaAPI whose OpenAPI document declares the common answers of every operation, and whose
+    answers that show a secret are never stored by anyone."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         return declare_common_answers(super().get_openapi_schema(*args, **kwargs))
+
+    def create_response(
+        self,
+        request: HttpRequest,
+        data: Any,
+        *,
+        status: int | None = None,
+        temporal_response: HttpResponse | None = None,
+    ) -> HttpResponse:
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        if carries_secret(data):
+            response["Cache-Control"] = "no-store"
+        return response

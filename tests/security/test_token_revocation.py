@@ -122,3 +122,42 @@ def test_tokens_are_stored_as_hashes_only(sworld: World) -> None:
     secret = sworld.tokens[sworld.a.dcs[0].email]
     for row in ApiToken.objects.values():
         assert secret not in {str(v) for v in row.values()}
+
+
+SECRET_MINTS = [
+    ("/api/tokens", {"name": "ci"}, "token"),
+    ("/api/webhooks", {"url": "https://93.184.215.14/hook", "event_types": ["*"]}, "secret"),
+    ("/api/maintenance/feeds", {}, "url"),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), SECRET_MINTS, ids=[p for p, _, _ in SECRET_MINTS])
+def test_a_secret_shown_once_is_never_stored_even_for_a_retry(
+    sworld: World, path: str, body: dict[str, Any], field: str
+) -> None:
+    """An Idempotency-Key retry must not be served from a stored copy of a secret: the answer says
+    no-store, the key's record keeps a 409 instead, and still only one thing was created."""
+    from caredesk.cases.models import IdempotencyRecord
+
+    client = sworld.client(sworld.a.dcs[0])
+    first = client.post(path, body, HTTP_IDEMPOTENCY_KEY=f"mint {path}")
+    assert first.status_code == 201, first.content
+    secret = str(first.json()[field])
+    assert first.headers["Cache-Control"] == "no-store"
+    retry = client.post(path, body, HTTP_IDEMPOTENCY_KEY=f"mint {path}")
+    assert retry.status_code == 409 and retry.json()["error"]["code"] == "idempotency_secret_not_kept"
+    assert secret.split("/")[-1].removesuffix(".ics") not in retry.content.decode()
+    for row in IdempotencyRecord.objects.all():
+        assert secret.split("/")[-1].removesuffix(".ics").encode() not in bytes(row.body or b"")
+    # Answers without a secret are still replayed whole.
+    r1 = client.post(
+        "/api/feature-requests",
+        {"service": "premier_edition", "title": "t", "description": "d"},
+        HTTP_IDEMPOTENCY_KEY="plain",
+    )
+    r2 = client.post(
+        "/api/feature-requests",
+        {"service": "premier_edition", "title": "t", "description": "d"},
+        HTTP_IDEMPOTENCY_KEY="plain",
+    )
+    assert r2.headers["Idempotent-Replayed"] == "true" and r2.content == r1.content
