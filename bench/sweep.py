@@ -2,8 +2,8 @@
 
     createdb -h 127.0.0.1 -U postgres caredesk_sweep_bench   # once; a database of its own
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/caredesk_sweep_bench \\
-        .venv/bin/python bench/sweep.py [--cases 1000000] [--due 1000] [--warnings 0] [--runs 3] \\
-        [--server-log /var/log/postgresql/postgresql-15-main.log] 2>sweep-bench.log
+        .venv/bin/python bench/sweep.py [--cases 1000000] [--due 1000] [--warnings 0] [--events 2] [--runs 3] \\
+        [--server-log /var/log/postgresql/postgresql-15-main.log] [--what-if-drop-index NAME ...] 2>sweep-bench.log
 
 The first run migrates the database and generates the data inside PostgreSQL (INSERT ... SELECT
 over generate_series, secondary indexes rebuilt at the end); later runs reuse it when it holds the
@@ -16,7 +16,10 @@ same data (``--reseed`` rewrites it). The data, at the fixed instant NOW:
 - ``--due`` running targets whose due instant fell in the 30 s since the last sweep, their
   warnings recorded long ago;
 - ``--warnings`` running targets whose warning instant fell in the 30 s the sweep reads now (from
-  its watermark, NOW - 30 s - settle, to NOW - settle).
+  its watermark, NOW - 30 s - settle, to NOW - settle);
+- ``--events`` timeline events per case already written (opened, then comments), so that reading
+  the chain heads and inserting into the timeline's indexes cost what they cost on a used
+  database (added to an existing database without regenerating the cases).
 
 Measured, each run inside one transaction rolled back afterwards (so every run sees the same
 data): EXPLAIN (ANALYZE, BUFFERS) of the two finding queries, then the whole sweep_run (find, lock
@@ -25,8 +28,12 @@ escalation notifications of the Critical and High cases). Its database time is r
 client-observed (every statement timed around the driver call, so round trips and scheduling
 delays count) and, with ``--server-log``, server-side (``log_min_duration_statement = 0`` for the
 session; the durations the server logged for this backend), each split into the sweep's own
-statements, the timeline appends, the notification outbox and savepoints. The last line printed
-is a JSON summary.
+statements, the timeline appends, the notification outbox and savepoints, and listed statement by
+statement (server-side milliseconds, costliest first). When the server runs on this machine, the
+backend's on-CPU time, the time it waited for a CPU and its disk reads are read from /proc around
+the sweep: on a shared machine the logged durations include waiting for a CPU.
+``--what-if-drop-index`` measures the same runs again without some indexes (dropped inside each
+run's transaction, so rolled back with it). The last line printed is a JSON summary.
 """
 
 from __future__ import annotations
@@ -256,6 +263,54 @@ WHERE c.id BETWEEN %(lo)s AND %(hi)s
 """
 
 
+# ``per_case`` events on every case: "case_opened" (seq 1) then comments, chained by seq. The hashes
+# are 64 hex characters like real ones but not a verifiable chain: the bench never verifies, it only
+# needs the timeline's table and indexes as large as a used database has them.
+_EVENTS_SQL = """
+INSERT INTO cases_caseevent
+    (case_id, reseller_id, seq, at, actor_id, actor_role, channel, kind, internal, data, sla, prev_hash, hash)
+SELECT c.id, c.reseller_id, n.seq, c.submitted_at + (n.seq - 1) * interval '7 minutes',
+       c.opened_by_id, 'designated_contact', 'portal',
+       CASE WHEN n.seq = 1 THEN 'case_opened' ELSE 'comment' END, false,
+       CASE WHEN n.seq = 1 THEN jsonb_build_object('severity', c.severity, 'service', c.service)
+            ELSE jsonb_build_object('comment', c.id * 10 + n.seq) END,
+       CASE WHEN n.seq = 1 THEN jsonb_build_object('kind', 'opened', 'at', c.submitted_at, 'severity', c.severity) END,
+       CASE WHEN n.seq = 1 THEN repeat('0', 64)
+            ELSE md5(c.id || ':' || (n.seq - 1)) || md5((n.seq - 1) || ':' || c.id) END,
+       md5(c.id || ':' || n.seq) || md5(n.seq || ':' || c.id)
+FROM cases_case c CROSS JOIN generate_series(1, %(per_case)s) AS n(seq)
+WHERE c.id BETWEEN %(lo)s AND %(hi)s
+ORDER BY c.id, n.seq
+"""
+
+
+def _seed_events(cases: int, per_case: int) -> dict[str, float]:
+    """Give every case ``per_case`` timeline events (INSERT ... SELECT, secondary indexes rebuilt)."""
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE cases_caseevent RESTART IDENTITY")
+        cur.execute("SET synchronous_commit = off")
+        cur.execute("SET session_replication_role = replica")
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_caseevent' "
+            "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+        )
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f'DROP INDEX "{name}"')
+        for lo in range(1, cases + 1, 200_000):
+            with transaction.atomic():
+                cur.execute(_EVENTS_SQL, {"per_case": per_case, "lo": lo, "hi": min(cases, lo + 199_999)})
+            print(f"  {min(cases, lo + 199_999):>9,} cases' timelines", file=sys.stderr, flush=True)
+        for _, definition in indexes:
+            cur.execute(definition)
+        cur.execute("SET session_replication_role = origin")
+        cur.execute("VACUUM ANALYZE cases_caseevent")
+    return {"events_seed_seconds": round(time.perf_counter() - started, 1)}
+
+
 def _explain(qs: Any) -> tuple[float, str]:
     plan = qs.explain(analyze=True, buffers=True)
     ms = next(float(line.split(":")[1].split()[0]) for line in plan.splitlines() if "Execution Time" in line)
@@ -272,7 +327,9 @@ def _part(sql: str) -> str:
     return "sweep"
 
 
-def _server_time(log: Path | None, offset: int, pid: int) -> tuple[float, int, dict[str, float]] | None:
+def _server_time(
+    log: Path | None, offset: int, pid: int
+) -> tuple[float, int, dict[str, float], list[tuple[float, str, str]]] | None:
     """Server-side milliseconds and statements of backend ``pid`` logged since ``offset``
     (``log_min_duration_statement = 0``: one ``duration`` line per parse, bind and execute)."""
     if log is None:
@@ -280,15 +337,44 @@ def _server_time(log: Path | None, offset: int, pid: int) -> tuple[float, int, d
     with log.open("rb") as f:
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
-    found = re.findall(rf"\[{pid}\] .*?duration: ([0-9.]+) ms  statement: ([^\n]*)", text)
+    # A statement runs to the next log line (its continuation lines start with a tab).
+    found = [
+        (ms, " ".join(sql.split()))
+        for ms, sql in re.findall(
+            rf"\[{pid}\] [^\n]*?duration: ([0-9.]+) ms  statement: (.*?)(?=\n\S|\Z)", text, flags=re.DOTALL
+        )
+    ]
     parts: dict[str, float] = {}
     for ms, sql in found:
         part = _part(sql)
         parts[part] = round(parts.get(part, 0.0) + float(ms), 1)
-    return round(sum(float(ms) for ms, _ in found), 1), len(found), parts
+    each = sorted(((float(ms), _part(sql), _shape(sql)) for ms, sql in found), reverse=True)
+    return round(sum(float(ms) for ms, _ in found), 1), len(found), parts, each
 
 
-def _measure(due: int, warnings: int, log: Path | None) -> dict[str, Any]:
+def _shape(sql: str) -> str:
+    """A statement without its values, short enough for a table."""
+    sql = re.sub(r"'(?:[^']|'')*'", "?", sql)
+    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
+    sql = re.sub(r"(\?(::\w+(\[\])?)?, )+\?", "?, ...", sql)
+    sql = re.sub(r"(\(\?, \.\.\.\), )+\(\?, \.\.\.\)", "(?, ...), ...", sql)
+    return sql[:150]
+
+
+def _backend(pid: int) -> tuple[float, float, float] | None:
+    """The server backend's (on-CPU ms, ms waiting for a CPU, KiB read from disk) so far, from /proc:
+    only when the server runs on this machine and /proc/<pid> is readable (root or the postgres
+    user). On a shared machine the logged durations include the time the backend waited for a
+    CPU; these say how much of it was work."""
+    try:
+        on_cpu, waiting, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
+        io = dict(line.split(": ") for line in Path(f"/proc/{pid}/io").read_text().splitlines())
+    except (OSError, ValueError):
+        return None
+    return int(on_cpu) / 1e6, int(waiting) / 1e6, int(io["read_bytes"]) / 1024
+
+
+def _measure(due: int, warnings: int, log: Path | None, drop: list[str]) -> dict[str, Any]:
     from django.db import connection, transaction
     from django.db.models import Q
 
@@ -328,15 +414,22 @@ def _measure(due: int, warnings: int, log: Path | None) -> dict[str, Any]:
                 pid = cur.fetchone()[0]
                 if log is not None:
                     cur.execute("SET log_min_duration_statement = 0")
+                for name in drop:  # what if these indexes did not exist (rolled back with the run)
+                    cur.execute(f'DROP INDEX "{name}"')
             offset = log.stat().st_size if log is not None else 0
+            before = _backend(pid)
             with connection.execute_wrapper(timed):
                 started = time.perf_counter()
                 sweep = sweep_run(now=NOW, worker="bench")
                 result["wall_ms"] = (time.perf_counter() - started) * 1000
+            after = _backend(pid)
             if log is not None:
                 with connection.cursor() as cur:
                     cur.execute("SET log_min_duration_statement = -1")
                 time.sleep(0.5)  # let the server flush its log
+            result["backend"] = (
+                [round(b - a, 1) for a, b in zip(before, after, strict=True)] if before and after else None
+            )
             result["server"] = _server_time(log, offset, pid)
             result["db_ms"] = sum(timings) * 1000
             result["statements"] = len(timings)
@@ -359,8 +452,16 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--due", type=int, default=1_000)
     parser.add_argument("--warnings", type=int, default=0)
+    parser.add_argument("--events", type=int, default=2, help="timeline events per case already written")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument(
+        "--what-if-drop-index",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="Then measure as many runs again with this index dropped inside each run's rolled-back transaction.",
+    )
     parser.add_argument(
         "--server-log",
         type=Path,
@@ -381,7 +482,7 @@ def main() -> None:
     settings.CAREDESK_SWEEP_BATCH = 500
     settings.CAREDESK_SWEEP_SETTLE = int(SETTLE.total_seconds())
     call_command("migrate", verbosity=0)
-    from caredesk.cases.models import Case, CaseTarget
+    from caredesk.cases.models import Case, CaseEvent, CaseTarget
     from caredesk.sweep.models import SweepAlert
 
     seeded: dict[str, float] = {}
@@ -393,22 +494,35 @@ def main() -> None:
     if args.reseed or Case.objects.count() != args.cases or not fresh:
         print(f"seeding {args.cases:,} cases (INSERT ... SELECT) ...", file=sys.stderr)
         seeded = _seed(args.cases, args.due, args.warnings)
-    runs = [_measure(args.due, args.warnings, args.server_log) for _ in range(args.runs)]
-    best = min(runs, key=lambda r: r["db_ms"])
+    if CaseEvent.objects.count() != args.cases * args.events:
+        print(f"writing {args.events} timeline events per case (INSERT ... SELECT) ...", file=sys.stderr)
+        seeded |= _seed_events(args.cases, args.events)
+    runs = [_measure(args.due, args.warnings, args.server_log, []) for _ in range(args.runs)]
+    drop = args.what_if_drop_index
+    what_if = [_measure(args.due, args.warnings, args.server_log, drop) for _ in range(args.runs)] if drop else []
+    best = min(runs, key=lambda r: r["server"][0] if r["server"] else r["db_ms"])
     print(best["warnings_plan"])
     print(best["breaches_plan"])
-    for i, r in enumerate(runs, 1):
+    for i, r in [*enumerate(runs, 1), *((f"{n} without {', '.join(drop)}", r) for n, r in enumerate(what_if, 1))]:
         print(
             f"run {i}: find warnings {r['warnings_ms']:.2f} ms + breaches {r['breaches_ms']:.2f} ms (EXPLAIN ANALYZE); "
             f"whole sweep {r['wall_ms']:.0f} ms wall, {r['db_ms']:.0f} ms in {r['statements']} statements "
             f"(statements, ms: {r['parts']}); SELECT 1 round trip {r['round_trip_ms']:.2f} ms; "
-            f"server-side (ms, logged durations): {r['server']}"
+            f"server-side (ms, statements, ms by part): {r['server'][:3] if r['server'] else None}; "
+            f"server backend (on-CPU ms, waiting for a CPU ms, KiB read from disk): {r['backend']}"
         )
+    if best["server"]:
+        print(
+            "server-side statements of the run with the least server-side time, costliest first (ms, part, statement):"
+        )
+        for ms, part, sql in best["server"][3][:25]:
+            print(f"  {ms:8.3f}  {part:<13} {sql}")
     summary = {
         "cases": args.cases,
         "targets": 3 * args.cases,
         "newly_due": args.due,
         "new_warnings": args.warnings,
+        "events_per_case": args.events,
         **seeded,
         "find_ms": round(min(r["warnings_ms"] + r["breaches_ms"] for r in runs), 2),
         "sweep_db_ms_median": round(statistics.median(r["db_ms"] for r in runs), 1),
@@ -420,6 +534,13 @@ def main() -> None:
             round(statistics.median(r["server"][0] for r in runs), 1) if runs[0]["server"] else None
         ),
         "server_side_ms_by_part": best["server"][2] if best["server"] else None,
+        "server_side_ms_each_run": [r["server"][0] if r["server"] else None for r in runs],
+        "backend_cpu_ms_each_run": [r["backend"][0] if r["backend"] else None for r in runs],
+        "backend_cpu_wait_ms_each_run": [r["backend"][1] if r["backend"] else None for r in runs],
+        "backend_disk_read_kib_each_run": [r["backend"][2] if r["backend"] else None for r in runs],
+        "what_if_dropped": drop,
+        "what_if_server_side_ms_each_run": [r["server"][0] if r["server"] else None for r in what_if],
+        "what_if_backend_cpu_ms_each_run": [r["backend"][0] if r["backend"] else None for r in what_if],
         "alerts_table_rows": SweepAlert.objects.count(),
     }
     print(json.dumps(summary))
