@@ -88,6 +88,15 @@ def test_no_text_field_renders_as_markup_anywhere(sworld: World, payload: str) -
     r = w.client(w.a.dcs[0]).post("/api/cases", intake)
     assert r.status_code == 201, r.content
     ids["case_id"] = r.json()["id"]
+    # An account named with the payload, with a case, so the reports' charts and tables label it.
+    admin = w.client(w.admin)
+    account = admin.post("/api/accounts", {"reseller_id": w.a.reseller.pk, "name": payload, "department": payload})
+    assert account.status_code == 201, account.content
+    sub = {"account_id": account.json()["id"], "service": "pureengage_cloud", "package": "care_for_cloud"}
+    sub |= {"term_start": "2026-01-01", "term_end": "2027-12-31", "deployment_timezone": "America/New_York"}
+    assert admin.post("/api/subscriptions", sub).status_code == 201
+    labelled = case_payload(w.a.account, account_id=account.json()["id"], department=payload)
+    assert w.client(w.a.dcs[0]).post("/api/cases", labelled).status_code == 201
     # A file with a hostile name on that case.
     upload = {"file": SimpleUploadedFile(f"{payload}.log", b"2026-11-02 INFO link up\n")}
     r = w.client(w.a.dcs[0]).post(f"/api/cases/{ids['case_id']}/attachments", {MULTIPART: upload})
@@ -127,17 +136,21 @@ def test_no_text_field_renders_as_markup_anywhere(sworld: World, payload: str) -
     seen_escaped = False
     people = [w.a.dcs[0], w.a.staff, w.agent, w.manager, w.admin, w.csm]
     pages = [p for p in site_pages() if not p.route.startswith(("login", "logout", "feeds/", "health"))]
+    urls = [page.url(values) for page in pages]
+    # The reports draw names into inline SVG charts: group them by the names that carry the payload.
+    reports = [p for p in pages if p.route.startswith("reports")]
+    urls += [f"/{p.route}?group_by={group}" for p in reports for group in ("reseller", "account")]
     for user in people:
         browser = login(user)
-        for page in pages:
-            r = browser.get(page.url(values))
+        for url in urls:
+            r = browser.get(url)
             if r.streaming:  # a download: never HTML (tests/security/test_uploads.py)
                 r.close()
                 continue
             if r.status_code >= 300 or "html" not in r.headers.get("Content-Type", ""):
                 continue
             text = r.content.decode()
-            _assert_escaped(f"{page.url(values)} as {user.role}", text)
+            _assert_escaped(f"{url} as {user.role}", text)
             seen_escaped = seen_escaped or ESCAPED[payload] in text
     assert seen_escaped, "no page showed the payload at all: the walk did not reach the stored objects"
     case_page = login(w.agent).get(f"/cases/{ids['case_id']}/").content.decode()
