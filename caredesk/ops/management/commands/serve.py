@@ -36,6 +36,8 @@ class Command(BaseCommand):
                     "-",
                     "--graceful-timeout",
                     "10",
+                    # gunicorn 27's control socket is one path per user: two servers would clash.
+                    "--no-control-socket",
                 ],
                 env=env,
             )
