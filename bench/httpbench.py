@@ -165,10 +165,19 @@ def backends(db_name: str) -> list[int]:
     return [int(p) for p in out.split()]
 
 
-def phase(name: str, url: str, script: Path, args: argparse.Namespace, web: list[int], db_name: str) -> dict[str, Any]:
+def phase(
+    name: str,
+    url: str,
+    script: Path,
+    args: argparse.Namespace,
+    web: list[int],
+    db_name: str,
+    connections: int | None = None,
+) -> dict[str, Any]:
     pg = backends(db_name)
     before = cpu_seconds(pg)
-    result, out = run_wrk(url, script, connections=args.connections, seconds=args.seconds, pids=web)
+    conns = connections or args.connections
+    result, out = run_wrk(url, script, connections=conns, seconds=args.seconds, pids=web)
     row = result.as_dict()
     row["db_cpu_ms_per_request"] = round((cpu_seconds(pg) - before) * 1000 / max(result.requests, 1), 2)
     print(f"--- {name}\n{out}", file=sys.stderr)
@@ -200,6 +209,11 @@ def bench_caredesk(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, 
         out = {"queries": info["queries"]}
         agent = lua_script("GET", {**tls, "Authorization": f"Bearer {info['agent_token']}"})
         out["list_agent"] = phase("caredesk list (agent)", base + info["list_path"], agent, args, web, db)
+        # One connection per worker: the service time itself, without queueing behind other requests.
+        out["list_agent_unqueued"] = phase(
+            "caredesk list (agent), one connection per worker", base + info["list_path"], agent, args, web, db,
+            connections=args.workers,
+        )  # fmt: skip
         dc = lua_script("GET", {**tls, "Authorization": f"Bearer {info['dc_token']}"})
         out["list_dc"] = phase("caredesk list (DC)", base + info["list_path"], dc, args, web, db)
         create = lua_script(
@@ -293,6 +307,7 @@ def main() -> int:
 
 def report(r: dict[str, Any]) -> None:
     rows = [("caredesk create", r["caredesk"]["create"]), ("caredesk list (agent)", r["caredesk"]["list_agent"]),
+            ("caredesk list (agent, c=w)", r["caredesk"]["list_agent_unqueued"]),
             ("caredesk list (DC)", r["caredesk"]["list_dc"])]  # fmt: skip
     if "helpdesk" in r:
         rows += [("helpdesk create", r["helpdesk"]["create"]), ("helpdesk web list", r["helpdesk"]["list_web"])]
