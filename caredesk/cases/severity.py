@@ -4,7 +4,7 @@ decides (guide 1.2; DOMAIN.md "Severity re-determination")."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -97,17 +97,22 @@ def _critical_contact(case: Case, contact_id: int | None) -> User | None:
     return contact
 
 
-def _check_phone_call(case: Case, phone_call_at: datetime | None, at: datetime) -> None:
+def _check_phone_call(case: Case, phone_call_at: datetime | None, at: datetime) -> datetime | None:
+    """The call instant the Critical clocks count from. A time given to the minute (as forms do)
+    that falls in the minute the case was submitted counts from the submission itself."""
     if phone_call_at is None:
-        return
+        return None
     if phone_call_at.tzinfo is None:
         raise ValidationFailed("bad phone call time", errors={"phone_call_at": "must carry a UTC offset"})
     if phone_call_at > at:
         raise ValidationFailed("bad phone call time", errors={"phone_call_at": "must not be in the future"})
+    if case.submitted_at - timedelta(minutes=1) < phone_call_at < case.submitted_at:
+        return case.submitted_at
     if phone_call_at < case.submitted_at:
         raise ValidationFailed(
             "bad phone call time", errors={"phone_call_at": "must not be before the case was submitted"}
         )
+    return phone_call_at
 
 
 @transaction.atomic
@@ -131,7 +136,7 @@ def case_change_severity(
     case = _locked(actor, case_id, if_match)
     _open_for_severity(case)
     policy = _policy(case)
-    _check_phone_call(case, phone_call_at, at)
+    phone_call_at = _check_phone_call(case, phone_call_at, at)
     contact = _critical_contact(case, available_contact_id)
     lifecycle.check_severity_change(
         role=actor.role_enum,

@@ -463,3 +463,21 @@ def test_token_revocation_takes_effect_for_case_routes_at_once(world: World) -> 
     assert ApiClient(secret).get(f"/api/cases/{case['id']}").status_code == 200
     tenancy_services.token_revoke(actor=world.a.dcs[0], token_id=token.pk)
     assert ApiClient(secret).get(f"/api/cases/{case['id']}").status_code == 401
+
+
+def test_a_call_time_given_to_the_minute_of_submission_counts_from_the_submission(world: World) -> None:
+    case = open_case(world)
+    submitted = datetime.fromisoformat(case["submitted_at"].replace("Z", "+00:00"))
+    minute = submitted.replace(second=0, microsecond=0)
+    r = world.client(world.agent).post(
+        f"/api/cases/{case['id']}/raise-to-critical",
+        {"phone_call_at": minute.isoformat(), "available_contact_id": world.a.dcs[0].pk},
+    )
+    assert r.status_code == 200, r.content
+    due = datetime.fromisoformat(r.json()["targets"]["response"]["due"].replace("Z", "+00:00"))
+    assert due - submitted <= timedelta(hours=4, seconds=1)
+    earlier = world.client(world.agent).post(
+        f"/api/cases/{open_case(world)['id']}/raise-to-critical",
+        {"phone_call_at": (submitted - timedelta(minutes=5)).isoformat(), "available_contact_id": world.a.dcs[0].pk},
+    )
+    assert earlier.status_code == 422
