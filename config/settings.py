@@ -213,7 +213,7 @@ SECURE_CSP = {
     "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "object-src": ["'none'"],
-    "base-uri": ["'self'"],
+    "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
 }
@@ -232,6 +232,9 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # __Host- cookies are Secure, for path / and never sent to another host (ASVS 5 3.3.1, 3.3.3).
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CAREDESK_POLICY_FILE = env.get_str(

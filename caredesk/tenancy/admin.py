@@ -25,7 +25,10 @@ class UserAdmin(admin.ModelAdmin[User]):
     list_display = ("email", "name", "role", "reseller", "available_24x7", "is_active")
     list_filter = ("role", "is_active", "reseller")
     search_fields = ("email", "name")
-    readonly_fields = ("role", "reseller", "is_active", "last_login", "date_joined")
+    # is_staff and is_superuser open this back office to every tenant: they follow the role (the
+    # service sets them for vendor admins) and are never toggled here, so no reseller-side user
+    # can be given them by a slip (tests/security/test_sessions.py).
+    readonly_fields = ("role", "reseller", "is_active", "is_staff", "is_superuser", "last_login", "date_joined")
     exclude = ("password", "groups", "user_permissions")
 
     def has_add_permission(self, request: object) -> bool:

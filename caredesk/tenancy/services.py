@@ -216,6 +216,8 @@ def user_update(
             roles.check_can_remove_designated_contact(_active_dc_count(user.reseller_id, lock=True))
         before["role"], after["role"] = user.role, new_role.value
         user.role = new_role.value
+        # The Django admin follows the role: a vendor admin moved to another role loses it at once.
+        user.is_staff = user.is_superuser = new_role is Role.VENDOR_ADMIN
     if timezone_name is not None:
         _check_timezone(timezone_name, "timezone")
     for field, value in (

@@ -31,11 +31,14 @@ def test_the_demo_and_its_published_password_are_refused_in_production(tmp_path:
     assert r.returncode != 0 and "not loaded when CAREDESK_ENV=production" in r.stderr, r.stdout + r.stderr
 
 
-def test_production_debug_is_off_and_private_webhooks_are_refused(tmp_path: Path) -> None:
+def test_production_turns_debug_and_private_webhooks_off_and_hardens_cookies(tmp_path: Path) -> None:
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DEBUG, s.CAREDESK_WEBHOOK_ALLOW_PRIVATE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE)"
+        "print(s.DEBUG, s.CAREDESK_WEBHOOK_ALLOW_PRIVATE, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_NAME, s.CSRF_COOKIE_NAME, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
     )
     env = _production(tmp_path)
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert r.stdout.split() == ["False", "False", "True", "True"], r.stderr[-500:]
+    expected = ["False", "False", "True", "True", "__Host-sessionid", "__Host-csrftoken", "True", "True"]
+    assert r.stdout.split() == expected, r.stderr[-500:]

@@ -42,7 +42,7 @@ def test_every_page_sends_a_strict_csp_and_the_hardening_headers(sworld: World) 
         assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, (url, csp)
         assert directives.get("script-src") == "'self'", (url, csp)
         assert directives.get("object-src") == "'none'" and directives.get("frame-ancestors") == "'none'", (url, csp)
-        assert directives.get("base-uri") == "'self'" and directives.get("form-action") == "'self'", (url, csp)
+        assert directives.get("base-uri") == "'none'" and directives.get("form-action") == "'self'", (url, csp)
         assert r.headers.get("X-Frame-Options") == "DENY", url
         assert r.headers.get("X-Content-Type-Options") == "nosniff", url
         assert r.headers.get("Referrer-Policy") == "same-origin", url

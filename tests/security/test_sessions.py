@@ -112,3 +112,19 @@ def test_only_vendor_admins_reach_the_django_admin(sworld: World, who: str) -> N
 def test_no_reseller_side_user_is_django_staff(sworld: World) -> None:
     assert not User.objects.filter(reseller__isnull=False, is_staff=True).exists()
     assert not User.objects.filter(reseller__isnull=False, is_superuser=True).exists()
+
+
+def test_a_vendor_admin_moved_to_another_role_loses_the_django_admin_at_once(sworld: World) -> None:
+    from caredesk.tenancy import services
+
+    second = services.user_create(
+        actor=sworld.admin, email="admin2@vendor.test", name="Admin Two", role="vendor_admin", password=None
+    )
+    client = Client()
+    client.force_login(second, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/admin/tenancy/user/").status_code == 200
+    r = sworld.client(sworld.admin).patch(f"/api/users/{second.pk}", {"role": "care_agent"})
+    assert r.status_code == 200, r.content
+    moved = User.objects.get(pk=second.pk)
+    assert not moved.is_staff and not moved.is_superuser
+    assert client.get("/admin/tenancy/user/").status_code == 302
