@@ -37,6 +37,7 @@ urlpatterns = [
     path("cases/new/validate/", intake.intake_validate, name="intake_validate"),
     path("cases/new/services/", intake.intake_services, name="intake_services"),
     path("cases/new/advisories/", intake.intake_advisories, name="intake_advisories"),
+    path("cases/new/suggest/", intake.intake_suggest, name="intake_suggest"),
     path("cases/<int:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<int:case_id>/clocks/", cases.case_clocks, name="case_clocks"),
     path("cases/<int:case_id>/actions/<str:action>/", cases.case_action, name="case_action"),

@@ -9,6 +9,7 @@ out-of-band error slot per field, so the messages are the ones the final submit 
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -150,6 +151,22 @@ def intake_advisories(request: HttpRequest) -> HttpResponse:
     service = request.GET.get("service", "")
     context = {"advisories": _advisories(actor(request), service), "service": service}
     return render_page(request, "portal/intake/_advisories.html", context)
+
+
+@page(methods=("GET",))
+def intake_suggest(request: HttpRequest) -> HttpResponse:
+    """htmx: as the DC describes the problem, the User Guide and FAQ articles of the chosen service
+    that share its words, and the service's current advisories (guide 4.1: consult them first)."""
+    service = request.GET.get("service", "")
+    text = " ".join(request.GET.get(name, "") for name in ("title", "business_impact")).strip()
+    articles: list[Any] = []
+    advisories: list[Any] = []
+    if service and len(text) >= 3:
+        # An unknown service suggests nothing: the intake check says so next to the field.
+        with contextlib.suppress(ValidationFailed):
+            articles, advisories = knowledge.suggest_for_actor(actor=actor(request), service=service, text=text[:2000])
+    context = {"articles": articles, "advisories": advisories, "service": service, "asked": bool(text)}
+    return render_page(request, "portal/intake/_suggestions.html", context)
 
 
 @page(care_only, methods=("GET", "POST"))
