@@ -88,7 +88,8 @@ def case_list(
 @router.post("/cases", response={201: CaseOut, **ERRORS})
 def case_open(request: HttpRequest, response: HttpResponse, payload: CaseIn) -> object:
     case = services.case_open(actor=actor(request), payload=payload.model_dump(), channel="api")
-    return Status(201, _case(request, response, case.pk))
+    response["ETag"] = f'"{case.version}"'
+    return Status(201, case)  # the service's own instance: account, policy and author are loaded
 
 
 @router.post("/cases/phone", response={201: CaseOut, **ERRORS})

@@ -44,10 +44,28 @@ def clock_state(
     return replay(events, package=case.package, policy=policy_of(case.policy), calendar=calendar_of(case), as_of=as_of)
 
 
-def clocks_refresh(case: Case, *, at: datetime, created: bool = False) -> ClockState:
+def clocks_refresh(
+    case: Case, *, at: datetime, created: bool = False, history: list[dict[str, Any]] | None = None
+) -> ClockState:
     """Recompute and store the case's targets as of ``at`` (the instant of the event just appended).
-    The caller saves ``case`` afterwards (next_due_at and sla are set here)."""
-    state = clock_state(case, as_of=at)
+    The caller saves ``case`` afterwards (next_due_at and sla are set here). ``history``: the case's
+    SLA events when the caller has them (a case just opened), instead of reading them back."""
+    state = clocks_compute(case, at=at, history=history)
+    targets_store(case, state, at=at, created=created)
+    return state
+
+
+def clocks_compute(case: Case, *, at: datetime, history: list[dict[str, Any]] | None = None) -> ClockState:
+    """The clocks as of ``at``, set on ``case`` (next_due_at, sla) without writing anything: a case
+    not yet inserted gets them in its INSERT."""
+    state = clock_state(case, as_of=at, history=history)
+    case.next_due_at = next_due(state)
+    case.sla = state.to_json()
+    return state
+
+
+def targets_store(case: Case, state: ClockState, *, at: datetime, created: bool = False) -> None:
+    """Write the CaseTarget rows of ``state`` (insert them for a new case, else update them)."""
     rows = []
     for kind in TARGET_KINDS:
         clock = state.targets[TargetKind(kind)]
@@ -79,9 +97,6 @@ def clocks_refresh(case: Case, *, at: datetime, created: bool = False) -> ClockS
             breaches_record_at_write(
                 case=case, kinds=newly_breached, due={r.kind: r.due_at or at for r in rows}, now=at
             )
-    case.next_due_at = next_due(state)
-    case.sla = state.to_json()
-    return state
 
 
 def next_due(state: ClockState) -> datetime | None:

@@ -5,13 +5,13 @@ lifecycle, appends the timeline event(s), recomputes the SLA clocks and saves, i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils.timezone import now as clock_now
 
-from caredesk.cases.clocks import clocks_refresh
+from caredesk.cases.clocks import clocks_compute, targets_store
 from caredesk.cases.models import Case, CaseStatus
 from caredesk.cases.timeline import case_event_append
 from caredesk.domain.cases.intake import Channel, IntakeData, check_intake
@@ -53,7 +53,7 @@ def _create(
     package: str,
     at: datetime,
 ) -> Case:
-    case = Case.objects.create(
+    case = Case(
         reseller_id=account.reseller_id,
         account=account,
         policy=policy_version,
@@ -67,7 +67,7 @@ def _create(
         department=data.department or account.department,
         users_affected=data.users_affected,
         frequency=data.frequency.value,
-        first_observed_at=data.first_observed_at,
+        first_observed_at=data.first_observed_at.astimezone(UTC),  # as a re-read would give it
         business_impact=data.business_impact,
         steps_to_reproduce=data.steps_to_reproduce,
         local_contact=data.local_contact,
@@ -81,10 +81,15 @@ def _create(
         submitted_at=at,
         updated_at=at,
     )
+    # Clocks first, so that they go into the case's INSERT; the history is the one event below.
+    submitted = {"type": "submitted", "at": _iso(at), "severity": data.severity}
+    state = clocks_compute(case, at=at, history=[submitted])
+    case.save(force_insert=True)
     case_event_append(
         case=case,
         actor=recorded_by,
         kind="case_opened",
+        first=True,
         at=at,
         channel=channel.value,
         data={
@@ -96,10 +101,9 @@ def _create(
             "opened_by": opened_by.pk,
             "title": data.title,
         },
-        sla={"type": "submitted", "at": _iso(at), "severity": data.severity},
+        sla=submitted,
     )
-    clocks_refresh(case, at=at, created=True)
-    case.save(update_fields=["next_due_at", "sla"])
+    targets_store(case, state, at=at, created=True)
     return case
 
 

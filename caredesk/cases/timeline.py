@@ -60,10 +60,14 @@ def case_event_append(
     data: dict[str, Any] | None = None,
     sla: dict[str, Any] | None = None,
     internal: bool = False,
+    first: bool = False,
 ) -> CaseEvent:
     """Append one event. The caller holds the case row lock (select_for_update), so ``seq`` is safe;
-    the unique (case, seq) constraint turns any race into an error rather than a fork."""
-    last = CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
+    the unique (case, seq) constraint turns any race into an error rather than a fork.
+
+    ``first``: the case was inserted in this very transaction, so the event is #1 after the genesis
+    hash and the chain head need not be read (one round trip less per case opened)."""
+    last = None if first else CaseEvent.objects.filter(case=case).order_by("-seq").values("seq", "hash").first()
     event = CaseEvent(
         case=case,
         reseller_id=case.reseller_id,
