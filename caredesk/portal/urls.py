@@ -55,6 +55,7 @@ urlpatterns = [
     # Maintenance and advisories.
     path("maintenance/", maintenance.calendar, name="maintenance"),
     path("maintenance/reschedule/", maintenance.reschedule_new, name="reschedule_new"),
+    path("maintenance/conflicts/", maintenance.conflicts, name="maintenance_conflicts"),
     path("maintenance/feeds/", maintenance.feed_create, name="feed_create"),
     path("maintenance/feeds/<int:feed_id>/<str:change>/", maintenance.feed_change, name="feed_change"),
     path("advisories/", knowledge.advisories, name="advisories"),

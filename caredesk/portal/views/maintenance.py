@@ -17,6 +17,7 @@ from django.utils.timezone import now as clock_now
 
 from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.tenancy.roles import Role, is_care, is_vendor
+from caredesk.maintenance import conflicts as conflict_finder
 from caredesk.maintenance import feeds, notice_services, selectors, services
 from caredesk.portal.calendar import items, month_bounds, month_grid, parse_month, shift_month
 from caredesk.portal.views.base import actor, care_only, page, render_page
@@ -95,8 +96,14 @@ def reschedule_new(request: HttpRequest) -> HttpResponse:
         "errors": {},
     }
     if request.method == "GET":
+        # A draft (from the conflict finder) may carry the proposed start and the reason.
+        proposed = local_datetime(request.GET.get("proposed_start"))
         if isinstance(planned, datetime):
-            context["values"] = {"proposed_start": datetime_local_value(planned + timedelta(days=2))}
+            suggested = proposed if isinstance(proposed, datetime) else planned + timedelta(days=2)
+            context["values"] = {
+                "proposed_start": datetime_local_value(suggested),
+                "reason": request.GET.get("reason", "")[:1000],
+            }
         return render_page(request, "portal/maintenance/reschedule.html", context)
     proposed = local_datetime(request.POST.get("proposed_start"))
     try:
@@ -118,6 +125,34 @@ def reschedule_new(request: HttpRequest) -> HttpResponse:
         return render_page(request, "portal/maintenance/reschedule.html", context, status=422)
     messages.success(request, "Reschedule request sent: Customer Care will accept or decline it.")
     return redirect("portal:maintenance")
+
+
+@page(methods=("GET",))
+def conflicts(request: HttpRequest) -> HttpResponse:
+    """The conflict finder: an account's occurrences in the next N weeks that overlap the working
+    hours of its impacted users, each overlap in the users' local time, with a one-click draft of
+    the reschedule request (issue 6 item 5)."""
+    user = actor(request)
+    reseller_id = _reseller_id(request)
+    accounts = list(tenancy.account_list_for_actor(actor=user, reseller_id=reseller_id)) if reseller_id else []
+    account_id = to_id(request.GET.get("account_id")) or (accounts[0].pk if accounts else None)
+    weeks = to_id(request.GET.get("weeks")) or 4
+    context: dict[str, Any] = {
+        "accounts": accounts,
+        "account_id": account_id,
+        "weeks": weeks,
+        "report": None,
+        "errors": {},
+        "is_dc": user.role_enum is Role.DESIGNATED_CONTACT,
+    }
+    if account_id is not None:
+        try:
+            context["report"] = conflict_finder.account_conflicts_for_actor(
+                actor=user, account_id=account_id, weeks=weeks, now=clock_now()
+            )
+        except ValidationFailed as exc:
+            context["errors"] = exc.errors
+    return render_page(request, "portal/maintenance/conflicts.html", context, status=422 if context["errors"] else 200)
 
 
 @page(methods=("POST",))
