@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from caredesk.domain.errors import InvalidPolicy
 from caredesk.domain.sla.policy import Policy, policy_from_toml
@@ -44,7 +44,14 @@ def policy_load(*, path: str | None = None) -> PolicyVersion:
 def policy_current() -> PolicyVersion:
     """The current policy version; the shipped default is loaded on first use."""
     current = PolicyVersion.objects.filter(is_current=True).first()
-    return current if current is not None else policy_load()
+    if current is not None:
+        return current
+    try:
+        with transaction.atomic():
+            return policy_load()
+    except IntegrityError:
+        # Another process loaded it at the same moment (first use of a fresh installation).
+        return PolicyVersion.objects.get(is_current=True)
 
 
 @lru_cache(maxsize=32)
