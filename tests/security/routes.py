@@ -222,6 +222,15 @@ def body_for(method: str, path: str, ids: dict[str, int]) -> dict[str, Any] | No
     return None
 
 
+def finish(response: Any) -> Any:
+    """Read a streamed answer (a download) to its end, which closes its file the way Django's test
+    client does. (``response.close()`` instead would send request_finished, whose handler closes
+    the database connection and, on PostgreSQL, the test's transaction with it.)"""
+    if getattr(response, "streaming", False):
+        b"".join(response.streaming_content)
+    return response
+
+
 def tenant_ids(t: Tenant) -> dict[str, int]:
     """A tenant's object for every id parameter name the API uses (as tests/api's matrix)."""
     token = t.dcs[0].api_tokens.first()

@@ -8,6 +8,9 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -25,10 +28,16 @@ def _production(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def test_the_demo_and_its_published_password_are_refused_in_production(tmp_path: Path) -> None:
-    env = _production(tmp_path)
-    r = subprocess.run([str(BIN / "caredesk"), "demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert r.returncode != 0 and "not loaded when CAREDESK_ENV=production" in r.stderr, r.stdout + r.stderr
+@pytest.mark.django_db
+def test_the_demo_and_its_published_password_are_refused_in_production(settings: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    from caredesk.tenancy.models import User
+
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="not loaded when CAREDESK_ENV=production"):
+        call_command("demo")
+    assert not User.objects.filter(email__endswith=".demo").exists()
 
 
 def test_production_turns_debug_and_private_webhooks_off_and_hardens_cookies(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import World
 from tests.security.pages import login, page_values, site_pages
-from tests.security.routes import GET_ROUTES, own_ids, url_for
+from tests.security.routes import GET_ROUTES, finish, own_ids, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def _html_pages(sworld: World) -> list[tuple[str, Any]]:
         for client in (browser, agent):
             r = client.get(page.url(values))
             if r.streaming:
-                r.close()
+                finish(r)
                 continue
             if r.status_code == 200 and "html" in r.headers.get("Content-Type", ""):
                 out.append((page.url(values), r))
@@ -63,7 +63,7 @@ def test_api_answers_are_json_with_nosniff(sworld: World) -> None:
     for _, path in GET_ROUTES:
         r = api.get(url_for(path, ids))
         if r.streaming:
-            r.close()
+            finish(r)
             continue
         assert r.headers.get("X-Content-Type-Options") == "nosniff", path
         assert r.headers["Content-Type"].split(";")[0] in ("application/json", "application/pdf", "text/csv"), (

@@ -18,7 +18,7 @@ from django.utils import timezone
 from caredesk.tenancy import services
 from caredesk.tenancy.models import ApiToken
 from tests.conftest import ApiClient, World
-from tests.security.routes import PROTECTED, body_for, own_ids, route_id, url_for
+from tests.security.routes import PROTECTED, body_for, finish, own_ids, route_id, url_for
 
 pytestmark = pytest.mark.django_db
 
@@ -52,9 +52,7 @@ def dead_tokens(sworld: World) -> Iterator[dict[str, str]]:
 
 def _call(client: ApiClient, method: str, path: str, ids: dict[str, int]) -> Any:
     response = client.request(method, url_for(path, ids), body_for(method, path, ids))
-    if response.streaming:
-        response.close()  # a download: its file is not read here
-    return response
+    return finish(response)
 
 
 @pytest.mark.parametrize("route", PROTECTED, ids=[route_id(r) for r in PROTECTED])

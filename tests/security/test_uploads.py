@@ -23,6 +23,7 @@ from django.urls import NoReverseMatch, reverse
 from caredesk.cases.models import Attachment
 from tests.conftest import MULTIPART, World
 from tests.security.pages import login, site_pages
+from tests.security.routes import finish
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +241,7 @@ def test_the_download_name_cannot_break_the_header(sworld: World) -> None:
     r = upload(sworld, 'a";\r\nSet-Cookie: x=1;\u202e.log', CLEAN)
     assert r.status_code == 201
     d = sworld.client(sworld.a.dcs[0]).get(f"/api/attachments/{r.json()['id']}/download")
-    d.close()
+    finish(d)
     disposition = d.headers["Content-Disposition"]
     assert "\r" not in disposition and "\n" not in disposition and '";' not in disposition
     assert "Set-Cookie" not in d.headers
