@@ -93,7 +93,7 @@ def test_hostile_query_values_are_client_errors_never_5xx_or_leaks(sworld: World
     repeated = urlencode([(n, v) for n in names for v in ("1", "2", "' OR 1=1")])
     _check(dc.get(f"{url}?{repeated}"), f"{path}?{repeated[:80]}", secrets)
     for name in names:
-        for value in ("99999999999999999999999999", "' OR '1'='1", "-1"):
+        for value in ("99999999999999999999999999", "' OR '1'='1"):
             _check(dc.get(f"{url}?{urlencode({name: value})}"), f"{path}?{name}={value}", secrets)
 
 
