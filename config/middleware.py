@@ -32,6 +32,9 @@ class DatabaseUnavailableMiddleware:
         return None
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 class ValueOutOfRangeMiddleware:
     """A number too large for the database (``?reseller_id=99999999999999999999``: SQLite cannot
     bind it, PostgreSQL refuses it for a narrower column) is the client's error, 422 on the API
@@ -41,7 +44,18 @@ class ValueOutOfRangeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Refuse before the database sees it: on PostgreSQL a refused value also aborts the
+        # transaction the request runs in.
+        values = [*request.path.split("/"), *(v for vs in request.GET.lists() for v in vs[1])]
+        if any(v.isdigit() and len(v) > 18 and int(v) > BIGINT_MAX for v in values):
+            return self._refuse(request)
         return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse:
+        message = "A number in the request is out of range."
+        if request.path.startswith("/api/"):
+            return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, (OverflowError, DataError)):

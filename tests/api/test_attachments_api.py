@@ -54,8 +54,7 @@ def test_a_clean_log_is_stored_and_downloaded_as_an_attachment(world: World, cas
     assert d.status_code == 200
     assert d.headers["Content-Disposition"].startswith("attachment;")
     assert d.headers["Content-Type"] == "application/octet-stream"
-    assert b"".join(d.streaming_content) == CLEAN_LOG
-    d.close()
+    assert b"".join(d.streaming_content) == CLEAN_LOG  # read to the end: that closes the file
     listed = world.client(world.a.staff).get(f"/api/cases/{case_id}/attachments").json()
     assert [a["id"] for a in listed] == [body["id"]]
 
@@ -139,7 +138,6 @@ def test_screenshots_need_confirmation_and_lose_their_metadata(world: World, cas
     assert r.status_code == 201 and r.json()["kind"] == "image"
     d = world.client(world.agent).get(f"/api/attachments/{r.json()['id']}/download")
     stored = b"".join(d.streaming_content)
-    d.close()
     assert b"SecretCam" not in stored
     assert Image.open(io.BytesIO(stored)).size == (32, 32)
 
@@ -151,7 +149,7 @@ def test_html_and_svg_are_never_served_inline(world: World, case_id: int) -> Non
     assert d.headers["Content-Type"] == "application/octet-stream"
     assert d.headers["Content-Disposition"].startswith("attachment")
     assert "sandbox" in d.headers["Content-Security-Policy"]
-    d.close()
+    b"".join(d.streaming_content)  # read to the end, which closes the file (close() would end the DB connection)
 
 
 def test_file_names_are_metadata_not_paths(world: World, case_id: int) -> None:
@@ -167,7 +165,6 @@ def test_another_tenant_cannot_download(world: World, case_id: int) -> None:
     r = upload(world, case_id, "a.log", CLEAN_LOG)
     d = world.client(world.b.dcs[0]).get(f"/api/attachments/{r.json()['id']}/download")
     assert d.status_code == 404
-    d.close()
 
 
 def test_staff_cannot_upload(world: World, case_id: int) -> None:
