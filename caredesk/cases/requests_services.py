@@ -147,6 +147,39 @@ def macd_submit(
     return MacdOutcome(routed_to="csm", csm_request=request)
 
 
+def _status_change(
+    obj: CsmRequest | FeatureRequest,
+    subject_type: str,
+    transitions: dict[str, set[str]],
+    label: str,
+    *,
+    actor: User,
+    status: str,
+    note: str,
+    at: datetime,
+    channel: str,
+    fields: tuple[str, ...] = (),
+) -> None:
+    """The one status step of a request: check it against ``transitions``, save, and append its event."""
+    if status not in transitions:
+        raise ValidationFailed("unknown status", errors={"status": f"use one of: {', '.join(transitions)}"})
+    if status not in transitions[obj.status]:
+        raise InvalidTransition(f"{label} that is {obj.status} cannot become {status}.")
+    before = obj.status
+    obj.status, obj.updated_at = status, at
+    obj.save(update_fields=["status", "updated_at", *fields])
+    request_event_append(
+        subject_type=subject_type,
+        subject_id=obj.pk,
+        reseller_id=obj.reseller_id,
+        actor=actor,
+        kind="status_changed",
+        at=at,
+        channel=channel,
+        data={"status": [before, status], "note": note},
+    )
+
+
 @transaction.atomic
 def csm_request_set_status(
     *, actor: User, request_id: int, status: str, note: str = "", channel: str = "api", now: datetime | None = None
@@ -157,22 +190,16 @@ def csm_request_set_status(
     request = csm_request_get_for_actor(actor=actor, request_id=request_id, for_update=True)
     if actor.role_enum not in (Role.CSM, Role.VENDOR_ADMIN):
         raise PermissionDenied("Only the account's CSM works MAC/D requests routed to them.")
-    if status not in CSM_TRANSITIONS:
-        raise ValidationFailed("unknown status", errors={"status": f"use one of: {', '.join(CSM_TRANSITIONS)}"})
-    if status not in CSM_TRANSITIONS[request.status]:
-        raise InvalidTransition(f"A MAC/D request that is {request.status} cannot become {status}.")
-    before = request.status
-    request.status, request.updated_at = status, at
-    request.save(update_fields=["status", "updated_at"])
-    request_event_append(
-        subject_type="csm_request",
-        subject_id=request.pk,
-        reseller_id=request.reseller_id,
+    _status_change(
+        request,
+        "csm_request",
+        CSM_TRANSITIONS,
+        "A MAC/D request",
         actor=actor,
-        kind="status_changed",
+        status=status,
+        note=note.strip(),
         at=at,
         channel=channel,
-        data={"status": [before, status], "note": note.strip()},
     )
     return request
 
@@ -236,21 +263,17 @@ def feature_request_set_status(
     fr = FeatureRequest.objects.select_for_update().filter(pk=request_id).first()
     if fr is None:
         raise NotFound("feature request not found")
-    if status not in FEATURE_TRANSITIONS:
-        raise ValidationFailed("unknown status", errors={"status": f"use one of: {', '.join(FEATURE_TRANSITIONS)}"})
-    if status not in FEATURE_TRANSITIONS[fr.status]:
-        raise InvalidTransition(f"A feature request that is {fr.status} cannot become {status}.")
-    before = fr.status
-    fr.status, fr.status_note, fr.updated_at = status, note.strip(), at
-    fr.save(update_fields=["status", "status_note", "updated_at"])
-    request_event_append(
-        subject_type="feature_request",
-        subject_id=fr.pk,
-        reseller_id=fr.reseller_id,
+    fr.status_note = note.strip()
+    _status_change(
+        fr,
+        "feature_request",
+        FEATURE_TRANSITIONS,
+        "A feature request",
         actor=actor,
-        kind="status_changed",
+        status=status,
+        note=fr.status_note,
         at=at,
         channel=channel,
-        data={"status": [before, status], "note": fr.status_note},
+        fields=("status_note",),
     )
     return fr
