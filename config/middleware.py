@@ -37,8 +37,9 @@ BIGINT_MAX = 2**63 - 1
 
 class ValueOutOfRangeMiddleware:
     """A number too large for the database (``?reseller_id=99999999999999999999``: SQLite cannot
-    bind it, PostgreSQL refuses it for a narrower column) is the client's error, 422 on the API
-    and 400 on a page, never a 500. Raised while binding parameters, before anything is written."""
+    bind it, PostgreSQL refuses it for a narrower column) or a date that leaves Python's range once
+    in UTC (``0001-01-01T00:00:00+20:00``) is the client's error, 422 on the API and 400 on a page,
+    never a 500. Raised while binding parameters, before anything is written."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -61,7 +62,7 @@ class ValueOutOfRangeMiddleware:
         if not isinstance(exception, (OverflowError, DataError)):
             return None
         log.info("value out of range", extra={"path": request.path, "error": type(exception).__name__})
-        message = "A number in the request is out of range."
+        message = "A number or date in the request is out of range."
         if request.path.startswith("/api/"):
             return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
