@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.db import DataError, InterfaceError, OperationalError
@@ -66,6 +67,38 @@ class ValueOutOfRangeMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class NulCharacterMiddleware:
+    """Text with a NUL character (``%00``, JSON ``\\u0000``) is refused up front, 422 on the API and
+    400 on a page: PostgreSQL cannot store it and SQLite would, so the two databases would disagree
+    (and an export from one would not import into the other). Files in an upload may hold any byte."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._has_nul(request):
+            message = "Text in the request contains a NUL (0x00) character."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": {"code": "nul_character", "message": message}}, status=422)
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or any("\x00" in v for _, vs in request.GET.lists() for v in vs):
+            return True
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return False
+        if request.content_type == "application/json":
+            return bool(_JSON_NUL.search(request.body))
+        if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            return any("\x00" in v for _, vs in request.POST.lists() for v in vs)
+        return False
 
 
 def login_locked_out(

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
     "config.middleware.ValueOutOfRangeMiddleware",
+    "config.middleware.NulCharacterMiddleware",
     "caredesk.api.idempotency.IdempotencyMiddleware",
     # Last, so that a lock-out answers before any view runs.
     "axes.middleware.AxesMiddleware",

@@ -159,3 +159,25 @@ def test_open_redirects_through_next_are_refused(sworld: World) -> None:
         assert r.status_code == 302
         location = r.headers["Location"]
         assert "evil.test" not in location and not location.startswith("javascript"), (target, location)
+
+
+def test_a_nul_character_is_refused_before_anything_is_stored(sworld: World) -> None:
+    """PostgreSQL cannot store NUL and SQLite can: the two would disagree, so NUL in a query, a
+    JSON body or a form is the client's error on both (422 with a code on the API, 400 on a page)
+    and nothing is written; an escaped backslash before ``u0000`` is ordinary text."""
+    from caredesk.cases.models import Case, CaseEvent
+
+    api = sworld.client(sworld.a.dcs[0])
+    case_id = own_ids(sworld)["case_id"]
+    before = (Case.objects.count(), CaseEvent.objects.count())
+    refused = [
+        api.get("/api/cases?service=a%00b"),
+        api.post(f"/api/cases/{case_id}/comments", {"body": "before\x00after"}),
+    ]
+    for r in refused:
+        assert r.status_code == 422 and r.json()["error"]["code"] == "nul_character", r.content
+    page = login(sworld.a.dcs[0]).post(f"/cases/{case_id}/actions/comment/", {"body": "a\x00b"})
+    assert page.status_code == 400 and b"NUL" in page.content
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
+    fine = api.post(f"/api/cases/{case_id}/comments", {"body": "a literal \\u0000 in a log line"})
+    assert fine.status_code in (200, 201), fine.content
