@@ -3,6 +3,8 @@ so that the isolation matrix probes every id the maintenance and knowledge route
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from tests.conftest import World
@@ -11,8 +13,12 @@ from tests.integration.maintenance.support import Outbox, give_maintenance_objec
 __all__ = ["outbox"]
 
 
+@pytest.fixture(scope="module")
+def world_extras() -> Callable[[World], None]:
+    return give_maintenance_objects
+
+
 @pytest.fixture
 def world(world: World, outbox: Outbox) -> World:
-    give_maintenance_objects(world)
-    outbox.clear()
+    outbox.clear()  # what the world's own objects sent is not the test's
     return world

@@ -4,6 +4,8 @@ client (a real session through the real log-in form)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from django.test import Client
 
@@ -12,10 +14,9 @@ from tests.conftest import PASSWORD, World
 from tests.integration.maintenance.support import give_maintenance_objects
 
 
-@pytest.fixture
-def world(world: World) -> World:
-    give_maintenance_objects(world)
-    return world
+@pytest.fixture(scope="module")
+def world_extras() -> Callable[[World], None]:
+    return give_maintenance_objects
 
 
 def login(user: User, *, enforce_csrf: bool = False) -> Client:
