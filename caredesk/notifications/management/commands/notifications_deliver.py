@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from caredesk.notifications.delivery import deliver_due
 from caredesk.notifications.models import DeliveryStatus, EmailDelivery, WebhookDelivery
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 
 logger = logging.getLogger("caredesk.notifications")
 
@@ -33,6 +34,7 @@ def _idle() -> bool:
 
 class Command(BaseCommand):
     help = "Deliver queued notifications until stopped (or, with --until-idle, until none is left)."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls when idle.")

@@ -9,12 +9,14 @@ from django.db import transaction
 
 from caredesk.domain.errors import DomainError
 from caredesk.domain.tenancy.roles import Role
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 from caredesk.tenancy import services
 from caredesk.tenancy.models import User
 
 
 class Command(BaseCommand):
     help = "Create the first vendor admin and print an API token for it (shown once)."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--admin-email", required=True)

@@ -26,11 +26,13 @@ from caredesk.cases import history
 from caredesk.cases.selectors import case_visible_for_actor
 from caredesk.domain.errors import DomainError, ValidationFailed
 from caredesk.domain.tenancy.roles import Role
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 from caredesk.tenancy.models import User
 
 
 class Command(BaseCommand):
     help = "Export case histories as JSON Lines, or import them (vendor admins)."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

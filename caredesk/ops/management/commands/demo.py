@@ -5,11 +5,13 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 from caredesk.ops.demo import DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):
     help = "Load the demo data set (idempotent) and print its log-ins."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.PRODUCTION:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from caredesk.domain.errors import DomainError
 from caredesk.ops.backup import export_snapshot
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         "Write a consistent snapshot (one REPEATABLE READ transaction on PostgreSQL) of one reseller or of "
         "everything: a JSON Lines file per table, manifest.json and the attachment files."
     )
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("out_dir", help="a new or empty directory")

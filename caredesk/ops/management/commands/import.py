@@ -11,11 +11,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from caredesk.domain.errors import DomainError
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 from caredesk.ops.restore import import_snapshot
 
 
 class Command(BaseCommand):
     help = "Restore a snapshot written by caredesk export into an empty, migrated database."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("in_dir", help="a directory written by caredesk export")

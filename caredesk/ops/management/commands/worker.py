@@ -15,9 +15,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.crypto import get_random_string
 
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
+
 
 class Command(BaseCommand):
     help = "Run background tasks and the periodic sweep until stopped (any number of workers may share the database)."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--batch", action="store_true", help="Process what is queued, then exit.")

@@ -7,12 +7,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from caredesk.domain.errors import ValidationFailed
+from caredesk.ops.checks import WITHOUT_URL_CHECKS
 from caredesk.sla.models import PolicyVersion
 from caredesk.sla.services import policy_load
 
 
 class Command(BaseCommand):
     help = "Load a support policy file as the current version (default: CAREDESK_POLICY_FILE), or list versions."
+    requires_system_checks = WITHOUT_URL_CHECKS  # caredesk/ops/checks.py
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("action", choices=["load", "show"])
