@@ -73,6 +73,12 @@ class CasePage(Schema):
     next: str | None = Field(description="The cursor of the next page, or null on the last page.")
 
 
+LIST_COLUMNS = (
+    *("id", "version", "reseller", "account", "title", "service", "package", "severity", "status", "assignee"),
+    *("submitted_at", "next_due_at", "updated_at", "sla"),
+)
+
+
 @router.get("/cases", response={200: CasePage, **ERRORS})
 def case_list(
     request: HttpRequest, filters: Query[CaseFilters], cursor: str | None = None, page_size: int = 25
@@ -80,7 +86,9 @@ def case_list(
     """Cases the caller may see, filtered; ordered by `ordering` (default `next_due`: soonest breach first)."""
     data = filters.dict()
     data["open_only"] = data.pop("open")
-    qs = selectors.case_list_for_actor(actor=actor(request), **data)
+    # Only the columns CaseListOut answers (and the orderings' keys): not every case's intake text
+    # and JSON, nor its account and assignee rows (docs/performance.md, "Case list").
+    qs = selectors.case_list_for_actor(actor=actor(request), **data).select_related(None).only(*LIST_COLUMNS)
     rows, next_cursor = keyset_page(qs, selectors.ORDERINGS[data["ordering"]], cursor=cursor, page_size=page_size)
     return {"results": rows, "next": next_cursor}
 

@@ -392,6 +392,17 @@ def test_case_list_costs_a_constant_number_of_queries(world: World) -> None:
     with CaptureQueriesContext(connection) as big:
         api.get("/api/cases?page_size=25")
     assert len(big) == len(small) <= 5
+    # Only what a list row answers is read: no intake text, no joined account or assignee rows.
+    [listing] = [q["sql"] for q in big.captured_queries if 'FROM "cases_case"' in q["sql"] and "LIMIT" in q["sql"]]
+    select = listing.split(" FROM ")[0]
+    for column in ("business_impact", "steps_to_reproduce", "additional_details", "calendar", "level1"):
+        assert f'."{column}"' not in select, column
+    assert "JOIN" not in listing
+    # Every ordering's cursor comes from the row itself (no query per row for a deferred key).
+    for ordering in ("next_due", "-submitted", "submitted", "severity", "-updated"):
+        with CaptureQueriesContext(connection) as page:
+            first = api.get(f"/api/cases?page_size=4&ordering={ordering}").json()
+        assert len(page) <= len(small) and first["next"] is not None, ordering
 
 
 def test_case_creation_costs_at_most_ten_queries_in_all(world: World) -> None:
