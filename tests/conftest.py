@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 
 from caredesk.domain.tenancy.roles import Role
@@ -231,15 +231,22 @@ def _module_world(
 
 
 @pytest.fixture
-def world(_module_world: World | None, db: Any, world_extras: Callable[[World], None] | None) -> World:
+def world(_module_world: World | None, db: Any, world_extras: Callable[[World], None] | None) -> Iterator[World]:
     """The module's world, as a private copy: a test may change the objects it holds (their rows
     are rolled back after the test; the copy keeps the next test's objects as built)."""
-    if _module_world is not None:
-        return copy.deepcopy(_module_world)
-    world = build_world()
-    if world_extras is not None:
-        world_extras(world)
-    return world
+    if _module_world is None:
+        world = build_world()
+        if world_extras is not None:
+            world_extras(world)
+        yield world
+        return
+    yield copy.deepcopy(_module_world)
+    if connection.connection is None:
+        pytest.fail(
+            "this test closed the database connection, and with it the transaction that holds the "
+            "module's world: read a streamed response to its end instead of calling close() (the "
+            "request_finished signal closes connections)"
+        )
 
 
 def _tenant_objects(t: Tenant) -> None:

@@ -60,11 +60,10 @@ class Walk:
 
     # -- time
 
-    def tick(self) -> datetime:
+    def tick(self, case: Case) -> datetime:
         """The next instant: mostly forward by minutes, hours or days; sometimes exactly to a running
         target's due instant (met exactly at the due instant is met); rarely the same instant."""
         r = self.rng.random()
-        case = self.case()
         dues = [
             datetime.fromisoformat(t["due"].replace("Z", "+00:00"))
             for t in case.sla.get("targets", {}).values()
@@ -146,7 +145,7 @@ class Walk:
         if not menu:
             return False
         action = self.rng.choice(menu)
-        at = self.tick()
+        at = self.tick(case)
         w, rng, cid = self.world, self.rng, case.pk
         dc = w.a.dcs[0]
         detail = ""
@@ -206,12 +205,11 @@ class Walk:
         elif action == "assign":
             services.case_assign(actor=w.agent, case_id=cid, assignee_id=rng.choice([w.agent.pk, w.manager.pk]), now=at)
         self.log.append(f"{at.isoformat()} {action} {detail}".rstrip())
-        self.snapshot()
-        return self.case().status != CaseStatus.CLOSED
+        return self.snapshot().status != CaseStatus.CLOSED
 
     # -- what is checked
 
-    def snapshot(self) -> None:
+    def snapshot(self) -> Case:
         """The export as of now and the stored clocks it must replay to; the stored CaseTarget rows
         must say what case.sla says, and the case's status must agree with its clocks."""
         case = self.case()
@@ -245,6 +243,7 @@ class Walk:
         export["id"] = len(self.snapshots)
         expected = {"id": len(self.snapshots), **case.sla}
         self.snapshots.append((export, expected))
+        return case
 
     def where(self, message: str) -> str:
         return message + "\n  after:\n    " + "\n    ".join(self.log)
