@@ -17,6 +17,7 @@ signing, the endpoint row itself).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -69,8 +70,16 @@ class CaredeskAPI(NinjaAPI):
     """NinjaAPI whose OpenAPI document declares the common answers of every operation, and whose
     answers that show a secret are never stored by anyone."""
 
-    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
-        return declare_common_answers(super().get_openapi_schema(*args, **kwargs))
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        # The document is the same for the life of the process (the routes are registered at
+        # start), and building it walks every operation's pydantic models: about a second. Built
+        # once per path prefix; each caller gets its own copy to change as it likes.
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        cache: dict[str, Any] = self.__dict__.setdefault("_openapi_documents", {})
+        if path_prefix not in cache:
+            cache[path_prefix] = declare_common_answers(super().get_openapi_schema(path_prefix=path_prefix))
+        return copy.deepcopy(cache[path_prefix])
 
     def create_response(
         self,

@@ -271,3 +271,10 @@ def test_openapi_and_docs_are_served(world: World) -> None:
     schema = ApiClient(None).get("/api/openapi.json")
     assert schema.status_code == 200 and "/api/resellers" in schema.json()["paths"]
     assert ApiClient(None).get("/api/docs").status_code == 200
+    # Built once per process; every caller gets its own copy, so one caller's change reaches no other.
+    from config.api import api
+
+    mine = api.get_openapi_schema(path_prefix="/api/")
+    mine["paths"].clear()
+    assert ApiClient(None).get("/api/openapi.json").json() == schema.json()
+    assert api.get_openapi_schema(path_prefix="/api/")["paths"].keys() == schema.json()["paths"].keys()
