@@ -63,6 +63,18 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
     assert r.returncode != 0 and "CAREDESK_SECRET_KEY is required" in r.stderr
 
 
+def test_the_preloaded_application_holds_no_database_connection() -> None:
+    """`caredesk serve` preloads config.wsgi in gunicorn's master and forks the workers from it: a
+    connection opened while importing would be shared by every worker."""
+    code = (
+        "import config.wsgi\n"
+        "from django.db import connections\n"
+        "print(sorted(a for a in connections if connections[a].connection is not None))\n"
+    )
+    r = run(sys.executable, "-c", code, env={"CAREDESK_ENV": "test", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    assert r.returncode == 0 and r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
 def test_domain_never_imports_django() -> None:
     offenders = [
         str(p.relative_to(ROOT))

@@ -36,6 +36,9 @@ class Command(BaseCommand):
                     "-",
                     "--graceful-timeout",
                     "10",
+                    # Load the application once in the master (config/wsgi.py imports the API):
+                    # workers fork ready and share its memory.
+                    "--preload",
                     # gunicorn 27's control socket is one path per user: two servers would clash.
                     "--no-control-socket",
                 ],
