@@ -89,6 +89,10 @@ class Case(models.Model):
             models.Index(
                 fields=["assignee", "next_due_at", "id"], name="case_open_assignee_due", condition=Q(status__in=OPEN)
             ),
+            # Every case by due instant (the list without ``open``, closed cases last): without
+            # these PostgreSQL sorted every case the caller may see (100 ms at 100,000 cases).
+            models.Index(fields=["next_due_at", "id"], name="case_due"),
+            models.Index(fields=["reseller", "next_due_at", "id"], name="case_reseller_due_id"),
         ]
         constraints = [
             models.CheckConstraint(name="case_severity_range", condition=Q(severity__gte=1) & Q(severity__lte=9)),
