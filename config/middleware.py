@@ -36,6 +36,13 @@ class DatabaseUnavailableMiddleware:
 BIGINT_MAX = 2**63 - 1
 
 
+def client_error(request: HttpRequest, code: str, message: str) -> HttpResponse:
+    """A request the client must change: 422 with the API's error body, or 400 in plain text on a page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": code, "message": message}}, status=422)
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
 class ValueOutOfRangeMiddleware:
     """A number too large for the database (``?reseller_id=99999999999999999999``: SQLite cannot
     bind it, PostgreSQL refuses it for a narrower column) or a date that leaves Python's range once
@@ -50,23 +57,14 @@ class ValueOutOfRangeMiddleware:
         # transaction the request runs in.
         values = [*request.path.split("/"), *(v for vs in request.GET.lists() for v in vs[1])]
         if any(v.isdigit() and len(v) > 18 and int(v) > BIGINT_MAX for v in values):
-            return self._refuse(request)
+            return client_error(request, "out_of_range", "A number in the request is out of range.")
         return self.get_response(request)
-
-    def _refuse(self, request: HttpRequest) -> HttpResponse:
-        message = "A number in the request is out of range."
-        if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, (OverflowError, DataError)):
             return None
         log.info("value out of range", extra={"path": request.path, "error": type(exception).__name__})
-        message = "A number or date in the request is out of range."
-        if request.path.startswith("/api/"):
-            return JsonResponse({"error": {"code": "out_of_range", "message": message}}, status=422)
-        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        return client_error(request, "out_of_range", "A number or date in the request is out of range.")
 
 
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
@@ -82,10 +80,7 @@ class NulCharacterMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
-            message = "Text in the request contains a NUL (0x00) character."
-            if request.path.startswith("/api/"):
-                return JsonResponse({"error": {"code": "nul_character", "message": message}}, status=422)
-            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+            return client_error(request, "nul_character", "Text in the request contains a NUL (0x00) character.")
         return self.get_response(request)
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -201,6 +202,20 @@ def _transactional(module: Any) -> bool:
     return any(m.name == "django_db" and m.kwargs.get("transaction") for m in marks)
 
 
+@contextlib.contextmanager
+def rolled_back(django_db_blocker: Any) -> Iterator[None]:
+    """An outer transaction for objects shared by a module's tests, rolled back when it ends (each
+    test's own ``django_db`` savepoint nests inside it)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
 @pytest.fixture(scope="module")
 def _module_world(
     request: pytest.FixtureRequest,
@@ -217,17 +232,11 @@ def _module_world(
     if _transactional(request.module):
         yield None
         return
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            if world_extras is not None:
-                world_extras(world)
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        world = build_world()
+        if world_extras is not None:
+            world_extras(world)
+        yield world
 
 
 @pytest.fixture

@@ -10,20 +10,6 @@ from __future__ import annotations
 
 from django.core.checks import Tags
 
-WITHOUT_URL_CHECKS: list[str] = [
-    Tags.admin,
-    Tags.async_support,
-    Tags.caches,
-    Tags.commands,
-    Tags.compatibility,
-    Tags.database,
-    Tags.files,
-    Tags.mail,
-    Tags.models,
-    Tags.security,
-    Tags.signals,
-    Tags.sites,
-    Tags.staticfiles,
-    Tags.templates,
-    Tags.translation,
-]
+WITHOUT_URL_CHECKS: list[str] = sorted(
+    value for name, value in vars(Tags).items() if not name.startswith("_") and value != Tags.urls
+)

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
 
-from tests.conftest import World, _tenant_objects
+from tests.conftest import World, _tenant_objects, rolled_back
 from tests.conftest import build_world as build_shared_world
 
 
@@ -32,11 +31,5 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def sworld(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with rolled_back(django_db_blocker):
+        yield build_world()
