@@ -65,7 +65,12 @@ class IdempotencyMiddleware:
             try:
                 with transaction.atomic():
                     record = IdempotencyRecord.objects.create(
-                        user=user, key=key, method=request.method, path=request.path, request_hash=fingerprint
+                        user=user,
+                        reseller_id=user.reseller_id,  # the tenant key (docs/scaling.md)
+                        key=key,
+                        method=request.method,
+                        path=request.path,
+                        request_hash=fingerprint,
                     )
             except IntegrityError:
                 record = None

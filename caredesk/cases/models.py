@@ -304,6 +304,11 @@ class IdempotencyRecord(models.Model):
     """The first answer to a POST carrying an Idempotency-Key, replayed for every retry."""
 
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    # The tenant key: the user's reseller, null for vendor staff (docs/scaling.md). No index of its
+    # own: every lookup goes by (user, key), and one index less is one write less per POST.
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=500)

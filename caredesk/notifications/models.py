@@ -66,7 +66,17 @@ class Delivery(models.Model):
 
 
 class EmailDelivery(Delivery):
+    """One e-mail to one person. Its tenant is its recipient's: ``reseller`` is the recipient's
+    reseller, null for vendor staff, whatever tenant the notification concerns (an e-mail to a
+    Customer Care agent about a reseller's case is vendor staff's mail; a vendor-wide notice mailed
+    to a reseller's Designated Contact is that reseller's mail). See docs/scaling.md."""
+
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: deliveries are claimed by due_at / lease_until and read per notification;
+    # nothing looks them up by reseller (one index less is one write less per e-mail recorded).
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     to_address = models.EmailField(help_text="The recipient's address when the notification was recorded.")
     message_id = models.CharField(max_length=255, unique=True, help_text="Stable: derived from the idempotency key.")
 
@@ -124,6 +134,10 @@ class NotificationPreference(models.Model):
     """A person's choice for one event kind; ``event_kind="*"`` is their default for every kind."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The tenant key: the user's reseller, null for vendor staff. Read by (user, event_kind) only.
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     event_kind = models.CharField(max_length=64)
     email = models.BooleanField()
     updated_at = models.DateTimeField(default=now)

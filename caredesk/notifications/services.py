@@ -203,6 +203,7 @@ def _email_rows(batch: list[tuple[Notification, list[User]]], *, now: datetime) 
             notification=n,
             dedupe_key=n.dedupe_key,
             recipient=u,
+            reseller_id=u.reseller_id,  # an e-mail's tenant is its recipient's (models.EmailDelivery)
             to_address=u.email,
             message_id=message_id_for(dedupe_key=n.dedupe_key, recipient_id=u.pk, from_address=sender),
             status=DeliveryStatus.QUEUED,
@@ -265,7 +266,9 @@ def notification_preferences_update(
             NotificationPreference.objects.filter(user=actor, event_kind=kind).delete()
         else:
             NotificationPreference.objects.update_or_create(
-                user=actor, event_kind=kind, defaults={"email": email, "updated_at": now}
+                user=actor,
+                event_kind=kind,
+                defaults={"email": email, "updated_at": now, "reseller_id": actor.reseller_id},
             )
     audit_record(
         actor=actor,

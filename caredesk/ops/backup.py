@@ -7,13 +7,13 @@ writing; on SQLite one transaction is a snapshot of the file too. Each row is wr
 array in the column order the manifest lists; instants are ISO 8601 in UTC, binary columns base64.
 Attachment bytes are copied from storage (``files/<storage name>``) with their SHA-256 checked.
 
-A tenant (``reseller``): the rows whose tenant key is that reseller, the rows that hang off them
-through a required foreign key (a delivery of a tenant's notification, the idempotency answers of
-a tenant's own users), and what those rows refer to without belonging to any tenant: vendor staff
-(users without a reseller) and the vendor-wide reference tables of ``SHARED`` (policy versions,
-maintenance notices, knowledge). Vendor staff's own tokens, answers and preferences, other
-tenants' rows and the installation's own state (``INSTALLATION``) are never part of it; the
-manifest lists the tables a tenant snapshot left out.
+A tenant (``reseller``): the rows whose tenant key is that reseller (every table whose rows
+belong to one tenant has the key: docs/scaling.md), and what those rows refer to without belonging
+to any tenant: vendor staff (users without a reseller), vendor-wide notifications e-mailed to the
+tenant's people, and the vendor-wide reference tables of ``SHARED`` (policy versions, maintenance
+notices, knowledge). Vendor staff's own tokens, answers, preferences and e-mails (an e-mail's
+tenant is its recipient's), other tenants' rows and the installation's own state
+(``INSTALLATION``) are never part of it; the manifest lists the tables a tenant snapshot left out.
 
 Left out on purpose: ``RateCounter`` (rate-limit windows: minutes of life), Django's sessions,
 cache, content types and permissions (recreated by ``migrate``), and queued background tasks.
@@ -72,7 +72,9 @@ def columns(model: type[models.Model]) -> list[models.Field[Any, Any]]:
 # --------------------------------------------------------------------------- tenant scope
 
 
-def _tenant_fk(model: type[models.Model]) -> models.ForeignKey[Any, Any] | None:
+def tenant_fk(model: type[models.Model]) -> models.ForeignKey[Any, Any] | None:
+    """The tenant key of ``model`` (its ``reseller`` foreign key), or None. Every table whose rows
+    belong to one tenant has one (tests/architecture/test_tenant_key.py; docs/scaling.md)."""
     field = next((f for f in model._meta.concrete_fields if f.name == "reseller"), None)
     return field if isinstance(field, models.ForeignKey) else None
 
@@ -85,32 +87,40 @@ INSTALLATION = {"sweep.sweepstate", "notifications.deliverywakeup"}
 EVERYTHING = Q()
 
 
-def scope(model: type[models.Model], reseller_id: int, *, strict: bool = False) -> Q | None:
+def scope(model: type[models.Model], reseller_id: int) -> Q | None:
     """The rows of ``model`` that belong in reseller ``reseller_id``'s snapshot: a condition
-    (``EVERYTHING`` for shared reference data), or None for rows that never belong in one.
-
-    ``strict``: the tenant's own rows only (vendor staff excluded), for rows reached through a
-    foreign key, so that vendor staff's idempotency answers or preferences never leak in."""
+    (``EVERYTHING`` for shared reference data), or None for rows that never belong in one."""
     from caredesk.tenancy.models import Reseller, User
 
     if label(model) in SHARED:
         return EVERYTHING
     if model is Reseller:
         return Q(pk=reseller_id)
-    if model is User and not strict:
-        return Q(reseller_id=reseller_id) | Q(reseller__isnull=True)  # the tenant's people and vendor staff
-    if _tenant_fk(model) is not None:
-        return Q(reseller_id=reseller_id)
-    if label(model) in INSTALLATION:
-        return None
-    for field in model._meta.concrete_fields:
-        target = field.related_model if isinstance(field, models.ForeignKey) and not field.null else None
-        if target is None or target is model or label(target) in SHARED:
+    key = tenant_fk(model)
+    if key is None:
+        return None  # installation state (or a table without its key): left out (see manifest)
+    own = Q(reseller_id=reseller_id)
+    if model is User:
+        return own | Q(reseller__isnull=True)  # the tenant's people and vendor staff
+    if key.null:
+        own |= _vendor_rows_needed(model, reseller_id)
+    return own
+
+
+def _vendor_rows_needed(model: type[models.Model], reseller_id: int) -> Q:
+    """Rows of ``model`` without a tenant (key null: vendor-wide) that the tenant's own rows of
+    another table point at through a required foreign key, so that those rows restore: a
+    vendor-wide notification e-mailed to the tenant's people (an e-mail's tenant is its
+    recipient's). Vendor-internal rows nobody of the tenant was sent stay out."""
+    needed = Q(pk__in=[])
+    for other in tables():
+        if tenant_fk(other) is None:
             continue
-        parent = scope(target, reseller_id, strict=True)
-        if parent is not None:
-            return Q(**{f"{field.name}__in": target._default_manager.filter(parent).values("pk")})
-    return None  # no tenant key and no path to one: left out of tenant snapshots (see manifest)
+        for field in other._meta.concrete_fields:
+            if isinstance(field, models.ForeignKey) and not field.null and field.related_model is model:
+                pointed = other._default_manager.filter(reseller_id=reseller_id).values(field.attname)
+                needed |= Q(reseller__isnull=True, pk__in=pointed)
+    return needed
 
 
 def rows_of(model: type[models.Model], reseller_id: int | None) -> QuerySet[Any] | None:

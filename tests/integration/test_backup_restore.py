@@ -107,3 +107,50 @@ def test_a_tenant_snapshot_holds_that_tenant_and_what_it_needs_and_nothing_of_ot
 def test_import_refuses_a_directory_that_is_not_an_export(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="not a caredesk export"):
         call_command("import", str(tmp_path))
+
+
+def test_a_tenant_snapshot_takes_its_peoples_mail_answers_and_choices_and_not_vendor_staffs(
+    world: World, tmp_path: Path
+) -> None:
+    """Rows keyed by their person's reseller (docs/scaling.md): the tenant's people's e-mails, with the
+    vendor-wide notices they were mailed (so that they restore), their idempotency answers and
+    preferences; none of vendor staff's, even about the tenant's own cases."""
+    from caredesk.cases.models import IdempotencyRecord
+    from caredesk.notifications import services as notifications
+    from caredesk.notifications.models import EmailDelivery, Notification, NotificationPreference
+
+    b, dc, agent = world.b.reseller.pk, world.b.dcs[0], world.agent
+    for key, reseller_id, people in (
+        ("vendor-wide", None, [dc, agent]),
+        ("about-b", b, [dc, agent]),
+        ("vendor-internal", None, [agent]),
+        ("about-a", world.a.reseller.pk, [world.a.dcs[0], agent]),
+    ):
+        notifications.notification_enqueue(
+            event_kind="case_opened",
+            recipients=people,
+            subject=key,
+            body="body",
+            context={},
+            dedupe_key=key,
+            reseller_id=reseller_id,
+        )
+    for person in (dc, agent):
+        notifications.notification_preferences_update(actor=person, email_default=False)
+        world.client(person).post("/api/cases", {}, HTTP_IDEMPOTENCY_KEY=f"key-{person.pk}")
+    _export(tmp_path / "b", "--reseller", str(b))
+    _wipe()
+    call_command("import", str(tmp_path / "b"))
+    mine = EmailDelivery.objects.filter(dedupe_key__in=["vendor-wide", "about-b", "vendor-internal", "about-a"])
+    assert not EmailDelivery.objects.exclude(reseller_id=b).exists()
+    assert set(mine.values_list("dedupe_key", "recipient_id", "reseller_id")) == {
+        ("vendor-wide", dc.pk, b),
+        ("about-b", dc.pk, b),
+    }
+    kept = set(Notification.objects.values_list("dedupe_key", flat=True))
+    assert {"vendor-wide", "about-b"} <= kept and not kept & {"vendor-internal", "about-a"}
+    assert set(Notification.objects.values_list("reseller_id", flat=True)) == {b, None}
+    assert list(NotificationPreference.objects.values_list("user_id", "reseller_id")) == [(dc.pk, b)]
+    assert list(IdempotencyRecord.objects.values_list("key", "reseller_id")) == [(f"key-{dc.pk}", b)]
+    _export(tmp_path / "b2", "--reseller", str(b))
+    _same_tables(tmp_path / "b", tmp_path / "b2")
