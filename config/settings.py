@@ -150,6 +150,14 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "config.middleware.login_locked_out"
 
+# The client address behind reverse proxies (config/env.py, CAREDESK_TRUSTED_PROXIES): one count for
+# every throttle. django-ninja reads NINJA_NUM_PROXIES (unset, it would believe the whole of a
+# forged X-Forwarded-For); django-axes takes the same function as the API's refused-token budget
+# (its AXES_IPWARE_* settings only work through django-ipware, which caredesk does not install).
+TRUSTED_PROXIES = env.get_count("CAREDESK_TRUSTED_PROXIES", 0)
+NINJA_NUM_PROXIES = TRUSTED_PROXIES
+AXES_CLIENT_IP_CALLABLE = "caredesk.api.base.client_address"
+
 CACHES = {
     "default": {
         # Shared by every web process and worker without another server to run.
@@ -244,6 +252,8 @@ CAREDESK_POLICY_FILE = env.get_str(
     "CAREDESK_POLICY_FILE", str(ROOT / "caredesk" / "policies" / "cloud-resellers-v4.toml")
 )
 CAREDESK_API_RATE = env.get_str("CAREDESK_API_RATE", "600/m")
+# Refused bearer tokens per client address before the answer is 429 (caredesk.api.base).
+CAREDESK_API_FAILED_AUTH_RATE = env.get_str("CAREDESK_API_FAILED_AUTH_RATE", "30/m")
 # The scanner reads about 1 MB/s per core (docs/sanitizer.md): 10 MiB keeps an upload under ~10 s.
 CAREDESK_UPLOAD_MAX_BYTES = env.get_int("CAREDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
 # Extra customer-data patterns for the upload scanner: [(name, regex), ...] (data, not code paths).

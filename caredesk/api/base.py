@@ -51,8 +51,10 @@ class BearerToken(HttpBearer):
 
 
 def client_address(request: HttpRequest) -> str:
-    """The caller's address: X-Forwarded-For is believed only through NINJA_NUM_PROXIES trusted
-    proxies (set it behind a load balancer); unset, a client could name itself anew each request."""
+    """The caller's address, for every throttle (the API's and django-axes' log-in lock-outs):
+    X-Forwarded-For is believed only through NINJA_NUM_PROXIES trusted proxies (set from
+    CAREDESK_TRUSTED_PROXIES behind a load balancer), whose N-th address from the right is the
+    client's; with none, a client could otherwise name itself anew on each request."""
     from ninja.conf import settings as ninja_settings
 
     proxies = ninja_settings.NUM_PROXIES
@@ -67,7 +69,7 @@ def refuse_token_guessing(request: HttpRequest) -> None:
     """A bearer token that is not valid counts against its address's budget of failures
     (CAREDESK_API_FAILED_AUTH_RATE, default 30/m); past it the answer is 429, not 401, so tokens are
     not tried at the web tier's full speed. Only failures count: a valid token is never slowed."""
-    count, period = parse_rate(getattr(settings, "CAREDESK_API_FAILED_AUTH_RATE", "30/m"))
+    count, period = parse_rate(settings.CAREDESK_API_FAILED_AUTH_RATE)
     used, wait = window_count(f"auth-failed:{client_address(request)}", period)
     if used > count:
         raise Throttled(int(wait) + 1)

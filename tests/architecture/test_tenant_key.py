@@ -99,5 +99,8 @@ def lookups(condition: Q) -> set[str]:
     """The field lookups a condition names (without evaluating the subqueries it may hold)."""
     names: set[str] = set()
     for child in condition.children:
-        names |= lookups(child) if isinstance(child, Q) else {child[0]}
+        if isinstance(child, Q):
+            names |= lookups(child)
+        elif isinstance(child, tuple):
+            names.add(str(child[0]))
     return names
