@@ -42,7 +42,9 @@ from django.db.models import Q, QuerySet
 
 FORMAT = "caredesk-export"
 VERSION = 1
-SKIPPED = {"tenancy.ratecounter"}
+# Not copied: rate-limit windows (minutes of life) and the reports' day blocks (derived from the
+# cases, rebuilt on demand, every tenant's targets in one row).
+SKIPPED = {"tenancy.ratecounter", "reports.dayblock"}
 # Columns that name a file in Django's default storage, copied with the rows.
 FILE_COLUMNS = {"cases.attachment": ("storage_name", "sha256")}
 

@@ -4,14 +4,12 @@ Scoping is the cases' own door, ``case_visible_for_actor``: Customer Care and th
 every case, a CSM the cases of the accounts assigned to them, a Designated Contact or reseller staff
 only their reseller's. A filter naming something outside that scope simply matches nothing.
 
-Query count is constant, whatever the number of cases or groups. A report is two statements:
-one GROUP BY at the finest grain any section needs (the group's fields, month, package, severity)
-that counts every bucket with conditional aggregates, folded here into the breakdown, the totals,
-the monthly trend and the restoration goal; and one for the percentiles of the time to each
-target: on PostgreSQL ``percentile_cont`` over GROUPING SETS (group, total, month), on SQLite (no
-``percentile_cont``) a window-function ranking over the same groupings that fetches only the (at
-most four) rows around the median and the 90th percentile, which ``stats.percentile_cont``
-interpolates exactly as PostgreSQL would.
+A report is computed from the packed targets of ``caredesk.reports.facts``: one block per UTC day
+of submission, rebuilt only for the days whose cases changed since it was stored, so the first
+report after a change reads the tables for the changed days only. The sections (groups, totals,
+monthly trend, restoration goal) and the percentiles (``percentile_cont``, exactly) are computed
+there with numpy, the same on PostgreSQL and SQLite. Statements are a fixed few whatever the
+number of cases, days and groups (facts.py lists them, plus the group labels here).
 
 The what-if replays the cases of one reseller and period through ``caredesk.domain.sla.replay``
 (the engine of ``caredesk sla replay``) under another package and compares them with the targets
@@ -26,57 +24,41 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
-from django.db.models import (
-    Count,
-    DurationField,
-    ExpressionWrapper,
-    F,
-    FloatField,
-    Func,
-    Q,
-    QuerySet,
-    Value,
-    Window,
-)
-from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import Abs, RowNumber, TruncMonth
+from django.db.models import Case as DbCase
+from django.db.models import F, FilteredRelation, JSONField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from caredesk.cases.clocks import calendar_of
-from caredesk.cases.models import Case, CaseEvent, CaseTarget
+from caredesk.cases.models import Case, CaseEvent
 from caredesk.cases.selectors import case_visible_for_actor
 from caredesk.domain.errors import ValidationFailed
+from caredesk.domain.sla.calendar import BusinessCalendar
 from caredesk.domain.sla.clocks import ClockState, TargetState
 from caredesk.domain.sla.policy import DEFAULT_RESTORATION_GOAL_SHARE, Policy
 from caredesk.domain.sla.replay import events_from_json, replay
 from caredesk.domain.tenancy.roles import Role, is_vendor
+from caredesk.reports import facts
+from caredesk.reports.models import WhatIfReplay
 from caredesk.reports.stats import (
     KINDS,
-    PERCENTILES,
     GoalRow,
     GroupRow,
     SlaReport,
-    TargetStats,
     TrendPoint,
     WhatIf,
     WhatIfCase,
     WhatIfKind,
-    empty_targets,
-    hours,
     months_between,
-    needed_ranks,
-    percentile_cont,
 )
 from caredesk.sla.models import PolicyVersion
 from caredesk.sla.services import policy_of
-from caredesk.tenancy.models import Reseller, User
+from caredesk.tenancy.models import EndUserAccount, Reseller, User
 from caredesk.tenancy.selectors import reseller_get_for_actor
 
 GROUP_BY: dict[str, tuple[str, ...]] = {
@@ -203,213 +185,49 @@ def cases_for_report(*, actor: User, query: ReportQuery) -> QuerySet[Case]:
 # --------------------------------------------------------------------------- aggregation
 
 
-def _buckets(now: datetime, prefix: str = "targets__") -> dict[str, Q]:
-    """Each report bucket as a condition on a CaseTarget (see stats.py): a running target past its
-    due instant is breached as of ``now``; a paused one is still running."""
+def report_facts_scope(*, actor: User, query: ReportQuery) -> facts.Scope:
+    """The targets ``query`` counts as ``actor`` may see them: ``case_visible_for_actor`` (tested
+    against it) and ``cases_for_report``'s filters, over the packed targets of ``facts``."""
+    scope = facts.Scope(
+        start=facts.micros(query.start_at),
+        end=facts.micros(query.end_at),
+        reseller_id=query.reseller_id,
+        account_id=query.account_id,
+        package=query.package,
+        severity=query.severity,
+        service=query.service,
+    )
+    role = actor.role_enum
+    if not is_vendor(role):
+        scope.reseller = actor.tenant_id
+    elif role is Role.CSM:
+        scope.accounts = list(EndUserAccount.objects.filter(csm=actor).values_list("id", flat=True))
+    return scope
 
-    def q(**kw: Any) -> Q:
-        return Q(**{prefix + k: v for k, v in kw.items()})
 
-    return {
-        "met": q(state=TargetState.MET.value),
-        "breached": q(state=TargetState.BREACHED.value) | q(state=TargetState.RUNNING.value, due_at__lte=now),
-        "running": (q(state=TargetState.RUNNING.value) & (q(due_at__gt=now) | q(due_at__isnull=True)))
-        | q(state=TargetState.PAUSED.value),
-        "cancelled": q(state=TargetState.CANCELLED.value),
-        "not_applicable": q(state=TargetState.NOT_APPLICABLE.value),
-    }
-
-
-def _postgres() -> bool:
-    return connection.vendor == "postgresql"
+def _group_labels(fields: Sequence[str], keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+    """The names a reseller or account group is shown by (one statement, for the groups found)."""
+    if fields == ("reseller_id",):
+        names = dict(Reseller.objects.filter(pk__in=[k[0] for k in keys]).values_list("id", "name"))
+        return {k: {"reseller__name": names.get(k[0], str(k[0]))} for k in keys}
+    if fields == ("account_id",):
+        accounts = {
+            pk: (name, department)
+            for pk, name, department in EndUserAccount.objects.filter(pk__in=[k[0] for k in keys]).values_list(
+                "id", "name", "department"
+            )
+        }
+        return {
+            k: {
+                "account__name": accounts.get(k[0], (str(k[0]), ""))[0],
+                "account__department": accounts.get(k[0], ("", ""))[1],
+            }
+            for k in keys
+        }
+    return {k: {} for k in keys}
 
 
 Key = tuple[Any, ...]
-
-
-@dataclass
-class _Group:
-    values: dict[str, Any]
-    cases: int = 0
-    targets: dict[str, TargetStats] = field(default_factory=empty_targets)
-
-    def add(self, cases: int, counts: Mapping[str, Mapping[str, int]]) -> None:
-        self.cases += cases
-        for kind, buckets in counts.items():
-            stats = self.targets[kind]
-            for bucket, n in buckets.items():
-                setattr(stats, bucket, getattr(stats, bucket) + n)
-
-
-@dataclass
-class _Sections:
-    """Every section of a report, from one counting query and one percentile query."""
-
-    groups: dict[Key, _Group]
-    total: _Group
-    months: dict[date, _Group]
-    goal: dict[tuple[str, int], _Group]
-
-
-def _month(value: datetime | date | None) -> date | None:
-    """The first day of a month, from a truncated timestamp (aware, or naive UTC from raw SQL)."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return (value.astimezone(UTC) if value.tzinfo else value).date()
-    return value
-
-
-def _aggregate(cases: QuerySet[Case], fields: Sequence[str], *, now: datetime, extra: Sequence[str] = ()) -> _Sections:
-    """Bucket counts and time-to-target percentiles of ``cases``: per group of ``fields`` (Case
-    fields), in total, per month of submission, and the restoration counts per package and severity.
-
-    Counting is one GROUP BY at the finest grain (the group's fields, month, package, severity),
-    hash-aggregated without DISTINCT (a case has exactly one target of each kind, so its response
-    target counts the case), and folded into the sections here. ``extra`` names Case fields read
-    along for labels (they depend on the group's fields)."""
-    buckets = _buckets(now)
-    annotations: dict[str, Any] = {"n_cases": Count("targets", filter=Q(targets__kind=KINDS[0]))}
-    for kind in KINDS:
-        for bucket, condition in buckets.items():
-            annotations[f"{kind}__{bucket}"] = Count("targets", filter=Q(targets__kind=kind) & condition)
-    keys: dict[str, Any] = {f"k_{f}": F(f) for f in dict.fromkeys([*fields, "package", "severity"])}
-    keys["k_month"] = TruncMonth("submitted_at", tzinfo=UTC)
-    rows = cases.annotate(**keys).values(*keys, *extra).annotate(**annotations).order_by()
-
-    sections = _Sections(groups={}, total=_Group(values={}), months={}, goal={})
-    for row in rows:
-        counts = {kind: {b: row[f"{kind}__{b}"] or 0 for b in buckets} for kind in KINDS}
-        n = row["n_cases"] or 0
-        key = tuple(row[f"k_{f}"] for f in fields)
-        group = sections.groups.get(key)
-        if group is None:
-            values = {f: row[f"k_{f}"] for f in fields} | {x: row[x] for x in extra}
-            group = sections.groups[key] = _Group(values=values)
-        group.add(n, counts)
-        sections.total.add(n, counts)
-        month = _month(row["k_month"])
-        if month is not None:
-            sections.months.setdefault(month, _Group(values={})).add(n, counts)
-        goal_key = (row["k_package"], row["k_severity"])
-        sections.goal.setdefault(goal_key, _Group(values={})).add(n, {"restoration": counts["restoration"]})
-    if _postgres():
-        _percentiles_postgres(cases, fields, sections)
-    else:
-        _percentiles_by_ranking(cases, fields, sections)
-    return sections
-
-
-def _percentile_targets(sections: _Sections, grouping: str, key: Key) -> dict[str, TargetStats] | None:
-    if grouping == "group":
-        group = sections.groups.get(key)
-    elif grouping == "total":
-        group = sections.total
-    else:
-        group = sections.months.get(key[0]) if key and key[0] is not None else None
-    return group.targets if group is not None else None
-
-
-def _seconds(target_prefix: str, case_prefix: str) -> ExpressionWrapper[CombinedExpression]:
-    return ExpressionWrapper(
-        F(f"{target_prefix}met_at") - F(f"{case_prefix}submitted_at"), output_field=DurationField()
-    )
-
-
-def _percentiles_postgres(cases: QuerySet[Case], fields: Sequence[str], sections: _Sections) -> None:
-    """One statement: ``percentile_cont`` of the met durations over GROUPING SETS (group and kind,
-    kind, month and kind), on the scoped cases' query as Django compiles it."""
-    inner = (
-        cases.filter(targets__met_at__isnull=False)
-        .annotate(
-            t_kind=F("targets__kind"),
-            t_seconds=Func(
-                _seconds("targets__", ""), template="EXTRACT(EPOCH FROM %(expressions)s)", output_field=FloatField()
-            ),
-            g_month=TruncMonth("submitted_at", tzinfo=UTC),
-            **{f"g_{f}": F(f) for f in fields},
-        )
-        .values("t_kind", "t_seconds", "g_month", *[f"g_{f}" for f in fields])
-        .order_by()
-    )
-    sql, params = inner.query.sql_with_params()
-    group_cols = ", ".join(f"g_{f}" for f in fields)
-    fractions = ", ".join(repr(float(fraction)) for _, fraction in PERCENTILES)
-    statement = (
-        f"SELECT t_kind, {group_cols}, g_month, GROUPING({group_cols}, g_month) AS gid, "  # noqa: S608 -- our own names
-        f"PERCENTILE_CONT(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY t_seconds) "
-        f"FROM ({sql}) AS met GROUP BY GROUPING SETS ((t_kind, {group_cols}), (t_kind), (t_kind, g_month))"
-    )
-    width = len(fields)
-    by_gid = {0b1: "group", (1 << (width + 1)) - 1: "total", ((1 << width) - 1) << 1: "month"}
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        for row in cursor.fetchall():
-            kind, values, month, gid, found = row[0], row[1 : 1 + width], row[1 + width], row[2 + width], row[3 + width]
-            grouping = by_gid[gid]
-            key = tuple(values) if grouping == "group" else (_month(month),) if grouping == "month" else ()
-            targets = _percentile_targets(sections, grouping, key)
-            if targets is None or kind not in targets:
-                continue
-            for (name, _), value in zip(PERCENTILES, found, strict=True):
-                setattr(targets[kind], name, hours(value))
-
-
-def _percentiles_by_ranking(cases: QuerySet[Case], fields: Sequence[str], sections: _Sections) -> None:
-    """The same percentiles on a database without ``percentile_cont`` (SQLite): one statement ranks
-    the met durations within each grouping with window functions and fetches only the rows at
-    the ranks the percentiles read (at most four per group and kind)."""
-    duration = _seconds("", "case__")
-    partitions = {
-        "group": [F(f"g_{f}") for f in fields],
-        "total": [],
-        "month": [F("g_month")],
-    }
-    qs = CaseTarget.objects.filter(case__in=cases.values("pk"), met_at__isnull=False).annotate(
-        duration=duration,
-        g_month=TruncMonth("case__submitted_at", tzinfo=UTC),
-        **{f"g_{f}": F(f"case__{f}") for f in fields},
-    )
-    windows: dict[str, Any] = {}
-    for name, partition in partitions.items():
-        windows[f"rank_{name}"] = Window(RowNumber(), partition_by=[*partition, F("kind")], order_by=duration.asc())
-        windows[f"count_{name}"] = Window(Count("id"), partition_by=[*partition, F("kind")])
-    qs = qs.annotate(**windows)
-    nearness: dict[str, Any] = {}
-    for name in partitions:
-        for index, (_, fraction) in enumerate(PERCENTILES):
-            # |(rank - 1) - fraction * (count - 1)| < 1 keeps exactly the floor and ceil ranks.
-            nearness[f"near_{name}_{index}"] = Abs(
-                F(f"rank_{name}") - Value(1.0) - Value(fraction) * (F(f"count_{name}") - Value(1.0)),
-                output_field=FloatField(),
-            )
-    near = Q()
-    for alias in nearness:
-        near |= Q(**{f"{alias}__lt": 1})
-    columns = ["kind", "duration", "g_month", *[f"g_{f}" for f in fields]]
-    for name in partitions:
-        columns += [f"rank_{name}", f"count_{name}"]
-    ranked: dict[tuple[str, Key, str], dict[int, float]] = defaultdict(dict)
-    totals: dict[tuple[str, Key, str], int] = {}
-    for row in qs.annotate(**nearness).filter(near).values(*columns):
-        value = row["duration"]
-        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
-        keys = {
-            "group": tuple(row[f"g_{f}"] for f in fields),
-            "total": (),
-            "month": (_month(row["g_month"]),),
-        }
-        for name in partitions:
-            rank, count = row[f"rank_{name}"], row[f"count_{name}"]
-            if rank - 1 in needed_ranks(count):
-                ranked[name, keys[name], row["kind"]][rank - 1] = seconds
-                totals[name, keys[name], row["kind"]] = count
-    for (name, key, kind), values in ranked.items():
-        targets = _percentile_targets(sections, name, key)
-        if targets is None:
-            continue
-        for pname, fraction in PERCENTILES:
-            setattr(targets[kind], pname, hours(percentile_cont(values, totals[name, key, kind], fraction)))
 
 
 # --------------------------------------------------------------------------- the report
@@ -424,25 +242,27 @@ def _labels(policy: Policy | None) -> tuple[dict[str, str], dict[int, str], dict
     return packages, severities, services
 
 
-def sla_report_for_actor(*, actor: User, query: ReportQuery, now: datetime, policy: Policy | None = None) -> SlaReport:
+def sla_report_for_actor(
+    *,
+    actor: User,
+    query: ReportQuery,
+    now: datetime,
+    policy: Policy | None = None,
+    fingerprints: facts.Fingerprints | None = None,
+) -> SlaReport:
     """The SLA compliance report of ``query`` as ``actor`` may see it, as of ``now`` (two
     statements on PostgreSQL and on SQLite, whatever the number of cases and groups)."""
     policy = policy if policy is not None else current_policy()
     goal_share = policy.compliance.restoration_goal_share if policy else DEFAULT_RESTORATION_GOAL_SHARE
     package_labels, severity_labels, service_labels = _labels(policy)
-    cases = cases_for_report(actor=actor, query=query)
-
     fields = GROUP_BY[query.group_by]
-    extra: tuple[str, ...] = ()
-    if query.group_by == "reseller":
-        extra = ("reseller__name",)
-    elif query.group_by == "account":
-        extra = ("account__name", "account__department")
-    sections = _aggregate(cases, fields, now=now, extra=extra)
+    blocks = facts.blocks_for_period(query.start, query.end, fingerprints)
+    sections = facts.sections_of(blocks, report_facts_scope(actor=actor, query=query), fields, now=now)
+    labels = _group_labels(fields, list(sections.groups))
 
     groups = []
     for key, group in sorted(sections.groups.items(), key=lambda item: tuple(str(k) for k in item[0])):
-        v = group.values
+        v = labels[key]
         parts = []
         for f, value in zip(fields, key, strict=True):
             if f == "package":
@@ -528,6 +348,118 @@ def _stored_bucket(state: str, due_at: datetime | None, now: datetime) -> str:
     return state
 
 
+@lru_cache(maxsize=4096)
+def _calendar(canonical_json: str) -> BusinessCalendar:
+    return BusinessCalendar.from_dict(json.loads(canonical_json))
+
+
+_WHAT_IF_COLUMNS: tuple[str, ...] = (
+    "id",
+    "title",
+    "package",
+    "severity",
+    "submitted_at",
+    "policy_id",
+    "reseller_id",
+    "version",
+    *(f"t_{kind}__{column}" for kind in KINDS for column in ("state", "due_at")),
+    "replay__case_version",
+    "replay__last_event_at",
+    *(f"replay__{kind}_{column}" for kind in KINDS for column in ("state", "due_at")),
+    "stale_calendar",
+)
+
+
+def _with_targets_and_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySet[Case]:
+    """The cases with their stored targets (one join per kind), their stored replay under
+    ``package`` and, only for a case that needs a new replay, its business calendar."""
+    joins: dict[str, Any] = {
+        f"t_{kind}": FilteredRelation("targets", condition=Q(targets__kind=kind)) for kind in KINDS
+    }
+    joins["replay"] = FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package))
+    usable = Q(replay__case_version=F("version"), replay__last_event_at__lte=now)
+    return cases.annotate(**joins).annotate(
+        stale_calendar=DbCase(
+            When(usable | Q(package=package), then=Value(None, output_field=JSONField())),
+            default=F("calendar"),
+            output_field=JSONField(),
+        )
+    )
+
+
+def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[int, dict[str, str]]:
+    """Each case's buckets under ``package`` as of ``now`` (cases already under it are left out).
+
+    A case's stored replay (``WhatIfReplay``) is used when it was made at the case's current
+    version; the others are replayed here through ``caredesk.domain.sla.replay`` as of their last
+    SLA event and stored, so a what-if after a change replays only the cases that changed. Read at
+    ``now``, a stored running target past its due instant is breached: exactly ``replay`` as of
+    ``now``. A history with an event after ``now`` is replayed as of ``now`` and not stored.
+    Statements: the SLA events of the cases to replay, their policy versions, the upsert."""
+    out: dict[int, dict[str, str]] = {}
+    stale: dict[int, dict[str, Any]] = {}
+    for case in cases:
+        if case["package"] == package:
+            continue
+        if case["stale_calendar"] is None:
+            out[case["id"]] = {
+                kind: _stored_bucket(case[f"replay__{kind}_state"], case[f"replay__{kind}_due_at"], now)
+                for kind in KINDS
+            }
+        else:
+            stale[case["id"]] = case
+    if not stale:
+        return out
+    histories: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for case_id, sla in (
+        CaseEvent.objects.filter(case_id__in=list(stale), sla__isnull=False)
+        .order_by("case_id", "seq")
+        .values_list("case_id", "sla")
+    ):
+        if sla is not None:
+            histories[case_id].append(sla)
+    policies = {
+        v.pk: policy_of(v) for v in PolicyVersion.objects.filter(pk__in={c["policy_id"] for c in stale.values()})
+    }
+    records = []
+    for case_id, case in stale.items():
+        events = events_from_json(histories.get(case_id, []))
+        calendar = _calendar(json.dumps(case["stale_calendar"], sort_keys=True))
+        policy = policies[case["policy_id"]]
+        last = max((e.at for e in events), default=case["submitted_at"])
+        if last > now:
+            replayed = replay(
+                events, package=package, policy=policy, calendar=calendar, as_of=max(now, case["submitted_at"])
+            )
+            out[case_id] = {kind: _bucket_of(replayed, kind) for kind in KINDS}
+            continue
+        replayed = replay(events, package=package, policy=policy, calendar=calendar)
+        clocks = {clock.kind.value: clock for clock in replayed.targets.values()}
+        out[case_id] = {kind: _stored_bucket(clocks[kind].state.value, clocks[kind].due, now) for kind in KINDS}
+        records.append(
+            WhatIfReplay(
+                case_id=case_id,
+                reseller_id=case["reseller_id"],
+                package=package,
+                case_version=case["version"],
+                last_event_at=last,
+                **{f"{kind}_state": clocks[kind].state.value for kind in KINDS},
+                **{f"{kind}_due_at": clocks[kind].due for kind in KINDS},
+            )
+        )
+    WhatIfReplay.objects.bulk_create(
+        records,
+        update_conflicts=True,
+        unique_fields=["case", "package"],
+        update_fields=[
+            "case_version",
+            "last_event_at",
+            *(f"{kind}_{column}" for kind in KINDS for column in ("state", "due_at")),
+        ],
+    )
+    return out
+
+
 def what_if_for_actor(
     *,
     actor: User,
@@ -565,51 +497,31 @@ def what_if_for_actor(
     assert reseller_id is not None
     reseller: Reseller = reseller_get_for_actor(actor=actor, reseller_id=reseller_id)
     query = ReportQuery(start=start, end=end, reseller_id=reseller.pk)
-    cases_qs = cases_for_report(actor=actor, query=query)
-    cases = list(
-        cases_qs.only("id", "title", "package", "severity", "calendar", "submitted_at", "policy_id").order_by("id")[
-            : WHAT_IF_MAX_CASES + 1
-        ]
+    rows = list(
+        _with_targets_and_replays(cases_for_report(actor=actor, query=query), package, now)
+        .values_list(*_WHAT_IF_COLUMNS)
+        .order_by("id")[: WHAT_IF_MAX_CASES + 1]
     )
-    if len(cases) > WHAT_IF_MAX_CASES:
+    if len(rows) > WHAT_IF_MAX_CASES:
         raise ValidationFailed(
             f"More than {WHAT_IF_MAX_CASES} cases in this period; choose a shorter one.",
             errors={"to": f"the period holds more than {WHAT_IF_MAX_CASES} cases; choose a shorter period"},
         )
-    recorded: dict[int, dict[str, str]] = defaultdict(dict)
-    for case_id, kind, state, due_at in CaseTarget.objects.filter(case__in=cases_qs.values("pk")).values_list(
-        "case_id", "kind", "state", "due_at"
-    ):
-        recorded[case_id][kind] = _stored_bucket(state, due_at, now)
-    histories: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for case_id, sla in (
-        CaseEvent.objects.filter(case__in=cases_qs.exclude(package=package).values("pk"), sla__isnull=False)
-        .order_by("case_id", "seq")
-        .values_list("case_id", "sla")
-    ):
-        if sla is not None:
-            histories[case_id].append(sla)
-    to_replay = {c.policy_id for c in cases if c.package != package}
-    policies = {v.pk: policy_of(v) for v in PolicyVersion.objects.filter(pk__in=to_replay)}
+    cases = [dict(zip(_WHAT_IF_COLUMNS, row, strict=True)) for row in rows]
+    other_of = _replays(cases, package, now)
 
     kinds = {kind: WhatIfKind() for kind in KINDS}
     by_package: dict[str, int] = defaultdict(int)
     changed: list[WhatIfCase] = []
     changed_total = 0
     for case in cases:
-        by_package[case.package] += 1
-        actual = recorded.get(case.pk, {})
-        if case.package == package:
-            other = actual
-        else:
-            replayed = replay(
-                events_from_json(histories.get(case.pk, [])),
-                package=package,
-                policy=policies[case.policy_id],
-                calendar=calendar_of(case),
-                as_of=max(now, case.submitted_at),
-            )
-            other = {kind: _bucket_of(replayed, kind) for kind in KINDS}
+        by_package[case["package"]] += 1
+        actual = {
+            kind: _stored_bucket(case[f"t_{kind}__state"], case[f"t_{kind}__due_at"], now)
+            for kind in KINDS
+            if case[f"t_{kind}__state"] is not None
+        }
+        other = actual if case["package"] == package else other_of[case["id"]]
         changes = {}
         for kind in KINDS:
             a = actual.get(kind, TargetState.NOT_APPLICABLE.value)
@@ -623,7 +535,11 @@ def what_if_for_actor(
             if len(changed) < WHAT_IF_LISTED:
                 changed.append(
                     WhatIfCase(
-                        case_id=case.pk, title=case.title, package=case.package, severity=case.severity, changes=changes
+                        case_id=case["id"],
+                        title=case["title"],
+                        package=case["package"],
+                        severity=case["severity"],
+                        changes=changes,
                     )
                 )
     labels = _labels(policy)[0]
@@ -667,25 +583,33 @@ def _cache_key(what: str, actor: User, *parts: object) -> str:
     return f"reports:{what}:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
+def _data_version(current: facts.Fingerprints) -> str:
+    return hashlib.sha256(json.dumps(sorted((d.isoformat(), fp) for d, fp in current.items())).encode()).hexdigest()
+
+
 def sla_report_cached(*, actor: User, query: ReportQuery, policy: Policy | None) -> SlaReport:
     """``sla_report_for_actor`` as of now, reused for ``REPORT_CACHE_SECONDS`` by everyone with the
-    same scope and request (a vendor-wide report over 100,000 cases costs about a second)."""
-    key = _cache_key("sla", actor, asdict(query), policy.key if policy else None)
+    same scope and request while the cases of its period are unchanged: the key holds the period's
+    day fingerprints, so the first request after any change computes the report afresh (from the
+    stored day blocks, only the changed days read again)."""
+    current = facts.fingerprints(query.start, query.end)
+    key = _cache_key("sla", actor, asdict(query), policy.key if policy else None, _data_version(current))
     report = cache.get(key)
     if not isinstance(report, SlaReport):
-        report = sla_report_for_actor(actor=actor, query=query, now=timezone.now(), policy=policy)
+        report = sla_report_for_actor(actor=actor, query=query, now=timezone.now(), policy=policy, fingerprints=current)
         cache.set(key, report, REPORT_CACHE_SECONDS)
     return report
 
 
 def what_if_cached(*, actor: User, reseller_id: int | None, start: date, end: date, package: str) -> WhatIf:
-    """``what_if_for_actor`` as of now, reused like ``sla_report_cached``. Requests are checked
+    """``what_if_for_actor`` as of now, reused like ``sla_report_cached`` (while the cases of the
+    period are unchanged). Requests are checked
     (and another tenant's reseller refused) before anything is read from the cache."""
     if reseller_id is None and not is_vendor(actor.role_enum):
         reseller_id = actor.reseller_id
     if reseller_id is not None:
         reseller_get_for_actor(actor=actor, reseller_id=reseller_id)
-    key = _cache_key("what-if", actor, reseller_id, start, end, package)
+    key = _cache_key("what-if", actor, reseller_id, start, end, package, _data_version(facts.fingerprints(start, end)))
     result = cache.get(key)
     if not isinstance(result, WhatIf):
         result = what_if_for_actor(

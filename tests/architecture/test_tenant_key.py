@@ -30,6 +30,8 @@ INSTALLATION = {
     "sweep.sweepstate": "the sweep's lease and watermark, one row per installation",
     "notifications.deliverywakeup": "the delivery worker's next wake-up, one row",
     "tenancy.ratecounter": "rate-limit windows keyed by token or client address, minutes of life",
+    "reports.dayblock": "derived: every tenant's SLA targets of one day, packed for the reports and rebuilt "
+    "from the cases whenever they differ; never exported in a tenant's snapshot",
 }
 # Django's and the libraries' tables.
 FRAMEWORK = {
