@@ -16,9 +16,14 @@
 5. Logs each person in through the real log-in form and times ``--requests`` sequential GETs of
    every page with a real HTTP client (urllib, cookies kept), after ``--warmup`` untimed ones: the
    wall time from sending the request to the last byte of the body. Every answer must be 200.
-   Before each page the cache is emptied and the first request is timed apart ("cold"): the
-   report pages reuse a computed report for five minutes, so the timed requests measure the
-   cached answer and "cold" the computation.
+   Before each page the cache is emptied and the first request is timed apart ("cold"). Then,
+   for the report pages, an agent answers one open case of the Designated Contact's reseller
+   submitted in the last six months (a public comment through ``case_comment``: a response, a new
+   case version) and the next request is timed apart ("after a change"): the reports' cache is
+   keyed by the period's day fingerprints, so that request computes the report, reading again
+   only the changed day's targets (caredesk/reports/facts.py) and replaying only the changed case
+   (the what-if). With ``--from-empty`` the reports' derived tables are emptied first and the
+   cold request builds them from nothing (what the first report after installing costs).
 6. Counts the SQL statements of each page in-process with nothing cached (Django's test client,
    same database), to show that none grows with the data.
 
@@ -79,6 +84,8 @@ class Result:
     path: str
     times_ms: list[float] = field(default_factory=list)
     cold_ms: float = 0.0
+    changed_ms: float | None = None
+    empty_ms: float | None = None
     queries: int | None = None
     size: int = 0
 
@@ -93,6 +100,8 @@ class Result:
             "p90_ms": round(p90, 1),
             "max_ms": round(ordered[-1], 1),
             "cold_ms": round(self.cold_ms, 1),
+            "after_change_ms": None if self.changed_ms is None else round(self.changed_ms, 1),
+            "from_empty_ms": None if self.empty_ms is None else round(self.empty_ms, 1),
             "queries": self.queries,
             "bytes": self.size,
             "under_goal": p90 < GOAL_MS,
@@ -237,6 +246,32 @@ class Browser:
             assert "/login/" not in r.url, f"log-in of {email} failed"
 
 
+def empty_derived_tables() -> None:
+    """Delete the reports' day blocks and stored replays (derived data, rebuilt on demand)."""
+    from caredesk.reports.models import DayBlock, WhatIfReplay
+
+    DayBlock.objects.all().delete()
+    WhatIfReplay.objects.all().delete()
+
+
+def change_one_case(agent: Any, reseller: Any) -> None:
+    """An agent answers the newest open case of ``reseller`` submitted in the last six months that
+    has no answer yet (else the newest open one): a public comment, a new case version."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from caredesk.cases.actions import case_comment
+    from caredesk.cases.models import OPEN_STATUSES, Case
+
+    recent = Case.objects.filter(
+        reseller=reseller, status__in=OPEN_STATUSES, submitted_at__gte=timezone.now() - timedelta(days=150)
+    ).order_by("-submitted_at")
+    case = recent.filter(status="new").first() or recent.filter(status="open").first()
+    assert case is not None, "no open case to change"
+    case_comment(actor=agent, case_id=case.pk, body="Looking into it (bench/pages.py).")
+
+
 def count_queries(paths: list[tuple[str, Any, str]]) -> dict[str, int]:
     """The statements of each page with nothing cached (the report cache emptied first)."""
     from django.core.cache import cache
@@ -264,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--seed-jobs", type=int, default=2)
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains this")
+    parser.add_argument(
+        "--from-empty", action="store_true", help="empty the reports' derived tables before each report page"
+    )
     args = parser.parse_args(argv)
 
     database_url = os.environ.get("DATABASE_URL", "")
@@ -279,7 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     from datetime import date, timedelta
 
     year_ago = (date.today() - timedelta(days=365)).isoformat()
-    pages = [(name, who, path.format(case=case_id, year_ago=year_ago)) for name, who, path in PAGES]
+    pages = [
+        (name, who, path.format(case=case_id, year_ago=year_ago)) for name, who, path in PAGES if args.only in name
+    ]
 
     from caredesk.cases.models import CaseEvent
 
@@ -301,9 +342,19 @@ def main(argv: list[str] | None = None) -> int:
             browsers[who].log_in(user.email)
         for name, who, path in pages:
             result = Result(page=name, who=who, path=path, queries=queries[f"{who} {path}"])
+            report_page = "/reports/" in path
+            if report_page and args.from_empty:
+                empty_derived_tables()
+                cache.clear()
+                status, _, result.empty_ms = browsers[who].get(path)
+                assert status == 200, (path, status)
             cache.clear()  # the first request computes what the report pages cache
             status, _, result.cold_ms = browsers[who].get(path)
             assert status == 200, (path, status)
+            if report_page:
+                change_one_case(people["agent"], picked["reseller"])
+                status, _, result.changed_ms = browsers[who].get(path)
+                assert status == 200, (path, status)
             for i in range(args.warmup + args.requests):
                 status, body, ms = browsers[who].get(path)
                 assert status == 200, (path, status)
@@ -314,7 +365,9 @@ def main(argv: list[str] | None = None) -> int:
             s = result.summary()
             print(
                 f"{name + ' (' + who + ')':<44} median {s['median_ms']:7.1f} ms   p90 {s['p90_ms']:7.1f} ms   "
-                f"max {s['max_ms']:7.1f} ms   cold {s['cold_ms']:7.1f} ms   {s['queries']:>3} queries   "
+                f"max {s['max_ms']:7.1f} ms   cold {s['cold_ms']:7.1f} ms   "
+                f"after change {s['after_change_ms'] or 0:7.1f} ms   from empty {s['from_empty_ms'] or 0:7.1f} ms   "
+                f"{s['queries']:>3} queries   "
                 f"{s['bytes'] // 1024:>4} KiB   "
                 f"{'ok' if s['under_goal'] else 'OVER ' + str(int(GOAL_MS)) + ' ms'}",
                 flush=True,

@@ -32,10 +32,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case as DbCase
-from django.db.models import F, FilteredRelation, JSONField, Q, QuerySet, Value, When
+from django.db.models import CharField, F, FilteredRelation, JSONField, Q, QuerySet, TextField, Value, When
 from django.utils import timezone
 
-from caredesk.cases.models import Case, CaseEvent
+from caredesk.cases.models import Case, CaseEvent, CaseTarget
 from caredesk.cases.selectors import case_visible_for_actor
 from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.sla.calendar import BusinessCalendar
@@ -339,11 +339,17 @@ def _bucket_of(state: ClockState, kind: str) -> str:
     return clock.state.value
 
 
+_PAUSED, _RUNNING, _NOT_APPLICABLE = (
+    s.value for s in (TargetState.PAUSED, TargetState.RUNNING, TargetState.NOT_APPLICABLE)
+)
+
+
 def _stored_bucket(state: str, due_at: datetime | None, now: datetime) -> str:
-    """The report bucket of a stored CaseTarget as of ``now`` (the rule of ``_buckets``)."""
-    if state == TargetState.PAUSED.value:
+    """The report bucket of a stored CaseTarget as of ``now`` (the rule of stats.py: a paused
+    target is running, a running one past its due instant breached)."""
+    if state == _PAUSED:
         return "running"
-    if state == TargetState.RUNNING.value and due_at is not None and due_at <= now:
+    if state == _RUNNING and due_at is not None and due_at <= now:
         return "breached"
     return state
 
@@ -362,28 +368,32 @@ _WHAT_IF_COLUMNS: tuple[str, ...] = (
     "policy_id",
     "reseller_id",
     "version",
-    *(f"t_{kind}__{column}" for kind in KINDS for column in ("state", "due_at")),
     "replay__case_version",
     "replay__last_event_at",
     *(f"replay__{kind}_{column}" for kind in KINDS for column in ("state", "due_at")),
     "stale_calendar",
+    "stale_policy_key",
+    "stale_policy_sha256",
+    "stale_policy_text",
 )
 
 
-def _with_targets_and_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySet[Case]:
-    """The cases with their stored targets (one join per kind), their stored replay under
-    ``package`` and, only for a case that needs a new replay, its business calendar."""
-    joins: dict[str, Any] = {
-        f"t_{kind}": FilteredRelation("targets", condition=Q(targets__kind=kind)) for kind in KINDS
-    }
-    joins["replay"] = FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package))
-    usable = Q(replay__case_version=F("version"), replay__last_event_at__lte=now)
-    return cases.annotate(**joins).annotate(
-        stale_calendar=DbCase(
-            When(usable | Q(package=package), then=Value(None, output_field=JSONField())),
-            default=F("calendar"),
-            output_field=JSONField(),
-        )
+def _with_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySet[Case]:
+    """The cases with their stored replay under ``package`` and, only for a case that needs a new
+    replay, its business calendar and policy version (key, hash and text: parsed once per
+    process)."""
+    usable = Q(replay__case_version=F("version"), replay__last_event_at__lte=now) | Q(package=package)
+
+    def unless_usable(source: str, output: Any) -> DbCase:
+        return DbCase(When(usable, then=Value(None, output_field=output)), default=F(source), output_field=output)
+
+    return cases.annotate(
+        replay=FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package))
+    ).annotate(
+        stale_calendar=unless_usable("calendar", JSONField()),
+        stale_policy_key=unless_usable("policy__key", CharField()),
+        stale_policy_sha256=unless_usable("policy__sha256", CharField()),
+        stale_policy_text=unless_usable("policy__text", TextField()),
     )
 
 
@@ -395,13 +405,13 @@ def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[i
     SLA event and stored, so a what-if after a change replays only the cases that changed. Read at
     ``now``, a stored running target past its due instant is breached: exactly ``replay`` as of
     ``now``. A history with an event after ``now`` is replayed as of ``now`` and not stored.
-    Statements: the SLA events of the cases to replay, their policy versions, the upsert."""
+    Statements: the SLA events of the cases to replay and the upsert."""
     out: dict[int, dict[str, str]] = {}
     stale: dict[int, dict[str, Any]] = {}
     for case in cases:
         if case["package"] == package:
             continue
-        if case["stale_calendar"] is None:
+        if case["stale_policy_key"] is None:
             out[case["id"]] = {
                 kind: _stored_bucket(case[f"replay__{kind}_state"], case[f"replay__{kind}_due_at"], now)
                 for kind in KINDS
@@ -418,14 +428,15 @@ def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[i
     ):
         if sla is not None:
             histories[case_id].append(sla)
-    policies = {
-        v.pk: policy_of(v) for v in PolicyVersion.objects.filter(pk__in={c["policy_id"] for c in stale.values()})
-    }
     records = []
     for case_id, case in stale.items():
         events = events_from_json(histories.get(case_id, []))
         calendar = _calendar(json.dumps(case["stale_calendar"], sort_keys=True))
-        policy = policies[case["policy_id"]]
+        policy = policy_of(
+            PolicyVersion(
+                key=case["stale_policy_key"], sha256=case["stale_policy_sha256"], text=case["stale_policy_text"]
+            )
+        )
         last = max((e.at for e in events), default=case["submitted_at"])
         if last > now:
             replayed = replay(
@@ -498,7 +509,7 @@ def what_if_for_actor(
     reseller: Reseller = reseller_get_for_actor(actor=actor, reseller_id=reseller_id)
     query = ReportQuery(start=start, end=end, reseller_id=reseller.pk)
     rows = list(
-        _with_targets_and_replays(cases_for_report(actor=actor, query=query), package, now)
+        _with_replays(cases_for_report(actor=actor, query=query), package, now)
         .values_list(*_WHAT_IF_COLUMNS)
         .order_by("id")[: WHAT_IF_MAX_CASES + 1]
     )
@@ -508,6 +519,13 @@ def what_if_for_actor(
             errors={"to": f"the period holds more than {WHAT_IF_MAX_CASES} cases; choose a shorter period"},
         )
     cases = [dict(zip(_WHAT_IF_COLUMNS, row, strict=True)) for row in rows]
+    recorded: dict[int, dict[str, str]] = defaultdict(dict)
+    # The reseller's targets of the period (its own key: no scan of every target); a case outside
+    # the actor's scope is read along and never used.
+    for case_id, kind, state, due_at in CaseTarget.objects.filter(
+        reseller_id=reseller.pk, case__submitted_at__gte=query.start_at, case__submitted_at__lt=query.end_at
+    ).values_list("case_id", "kind", "state", "due_at"):
+        recorded[case_id][kind] = _stored_bucket(state, due_at, now)
     other_of = _replays(cases, package, now)
 
     kinds = {kind: WhatIfKind() for kind in KINDS}
@@ -516,16 +534,12 @@ def what_if_for_actor(
     changed_total = 0
     for case in cases:
         by_package[case["package"]] += 1
-        actual = {
-            kind: _stored_bucket(case[f"t_{kind}__state"], case[f"t_{kind}__due_at"], now)
-            for kind in KINDS
-            if case[f"t_{kind}__state"] is not None
-        }
+        actual = recorded.get(case["id"], {})
         other = actual if case["package"] == package else other_of[case["id"]]
         changes = {}
         for kind in KINDS:
-            a = actual.get(kind, TargetState.NOT_APPLICABLE.value)
-            w = other.get(kind, TargetState.NOT_APPLICABLE.value)
+            a = actual.get(kind, _NOT_APPLICABLE)
+            w = other.get(kind, _NOT_APPLICABLE)
             setattr(kinds[kind].actual, a, getattr(kinds[kind].actual, a) + 1)
             setattr(kinds[kind].what_if, w, getattr(kinds[kind].what_if, w) + 1)
             if a != w:
