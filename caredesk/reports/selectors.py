@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,7 +32,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case as DbCase
-from django.db.models import CharField, F, FilteredRelation, JSONField, Q, QuerySet, TextField, Value, When
+from django.db.models import CharField, F, FilteredRelation, Q, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from caredesk.cases.models import Case, CaseEvent, CaseTarget
@@ -368,14 +369,22 @@ _WHAT_IF_COLUMNS: tuple[str, ...] = (
     "policy_id",
     "reseller_id",
     "version",
-    "replay__case_version",
-    "replay__last_event_at",
-    *(f"replay__{kind}_{column}" for kind in KINDS for column in ("state", "due_at")),
+    *(f"replay_{kind}" for kind in KINDS),
     "stale_calendar",
     "stale_policy_key",
     "stale_policy_sha256",
     "stale_policy_text",
 )
+
+
+def _bucket_sql(state: str, due_at: str, now: datetime) -> DbCase:
+    """``_stored_bucket`` in SQL: the bucket of a stored state and due instant as of ``now``."""
+    return DbCase(
+        When(Q(**{state: _PAUSED}), then=Value("running")),
+        When(Q(**{state: _RUNNING, f"{due_at}__lte": now}), then=Value("breached")),
+        default=F(state),
+        output_field=CharField(),
+    )
 
 
 def _with_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySet[Case]:
@@ -388,9 +397,11 @@ def _with_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySe
         return DbCase(When(usable, then=Value(None, output_field=output)), default=F(source), output_field=output)
 
     return cases.annotate(
-        replay=FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package))
+        calendar_text=Cast("calendar", TextField()),
+        replay=FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package)),
     ).annotate(
-        stale_calendar=unless_usable("calendar", JSONField()),
+        **{f"replay_{kind}": _bucket_sql(f"replay__{kind}_state", f"replay__{kind}_due_at", now) for kind in KINDS},
+        stale_calendar=unless_usable("calendar_text", TextField()),
         stale_policy_key=unless_usable("policy__key", CharField()),
         stale_policy_sha256=unless_usable("policy__sha256", CharField()),
         stale_policy_text=unless_usable("policy__text", TextField()),
@@ -412,10 +423,7 @@ def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[i
         if case["package"] == package:
             continue
         if case["stale_policy_key"] is None:
-            out[case["id"]] = {
-                kind: _stored_bucket(case[f"replay__{kind}_state"], case[f"replay__{kind}_due_at"], now)
-                for kind in KINDS
-            }
+            out[case["id"]] = {kind: case[f"replay_{kind}"] for kind in KINDS}
         else:
             stale[case["id"]] = case
     if not stale:
@@ -431,7 +439,7 @@ def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[i
     records = []
     for case_id, case in stale.items():
         events = events_from_json(histories.get(case_id, []))
-        calendar = _calendar(json.dumps(case["stale_calendar"], sort_keys=True))
+        calendar = _calendar(json.dumps(json.loads(case["stale_calendar"]), sort_keys=True))
         policy = policy_of(
             PolicyVersion(
                 key=case["stale_policy_key"], sha256=case["stale_policy_sha256"], text=case["stale_policy_text"]
@@ -522,13 +530,17 @@ def what_if_for_actor(
     recorded: dict[int, dict[str, str]] = defaultdict(dict)
     # The reseller's targets of the period (its own key: no scan of every target); a case outside
     # the actor's scope is read along and never used.
-    for case_id, kind, state, due_at in CaseTarget.objects.filter(
-        reseller_id=reseller.pk, case__submitted_at__gte=query.start_at, case__submitted_at__lt=query.end_at
-    ).values_list("case_id", "kind", "state", "due_at"):
-        recorded[case_id][kind] = _stored_bucket(state, due_at, now)
+    for case_id, kind, bucket in (
+        CaseTarget.objects.filter(
+            reseller_id=reseller.pk, case__submitted_at__gte=query.start_at, case__submitted_at__lt=query.end_at
+        )
+        .annotate(bucket=_bucket_sql("state", "due_at", now))
+        .values_list("case_id", "kind", "bucket")
+    ):
+        recorded[case_id][kind] = bucket
     other_of = _replays(cases, package, now)
 
-    kinds = {kind: WhatIfKind() for kind in KINDS}
+    tally: Counter[tuple[str, str, str]] = Counter()  # (kind, actual bucket, what-if bucket) -> cases
     by_package: dict[str, int] = defaultdict(int)
     changed: list[WhatIfCase] = []
     changed_total = 0
@@ -540,8 +552,7 @@ def what_if_for_actor(
         for kind in KINDS:
             a = actual.get(kind, _NOT_APPLICABLE)
             w = other.get(kind, _NOT_APPLICABLE)
-            setattr(kinds[kind].actual, a, getattr(kinds[kind].actual, a) + 1)
-            setattr(kinds[kind].what_if, w, getattr(kinds[kind].what_if, w) + 1)
+            tally[kind, a, w] += 1
             if a != w:
                 changes[kind] = (a, w)
         if changes:
@@ -556,6 +567,10 @@ def what_if_for_actor(
                         changes=changes,
                     )
                 )
+    kinds = {kind: WhatIfKind() for kind in KINDS}
+    for (kind, a, w), n in tally.items():
+        setattr(kinds[kind].actual, a, getattr(kinds[kind].actual, a) + n)
+        setattr(kinds[kind].what_if, w, getattr(kinds[kind].what_if, w) + n)
     labels = _labels(policy)[0]
     return WhatIf(
         reseller_id=reseller.pk,
