@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import os
 import signal
@@ -115,12 +116,18 @@ def _enqueue(kind: str, notifications: int, users: list[Any], reseller_id: int |
             )
 
 
-def _drain(label: str, expected: int, http_port: int, channel: str) -> dict[str, float]:
+def _drain(label: str, expected: int, http_port: int, channel: str, profile: str = "") -> dict[str, float]:
     from caredesk.notifications.delivery import deliver_due
 
     before = _counts(http_port)[channel]
+    profiler = cProfile.Profile() if profile else None
     started, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     report = deliver_due(max_rounds=1_000_000)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}.{label}.prof")
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     received = _counts(http_port)[channel] - before
     assert report.sent == expected == received, (label, report, expected, received)
@@ -147,21 +154,35 @@ def _worker(env: dict[str, str], expected: int) -> dict[str, float]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    cpu_at_first: float | None = None
     try:
         deadline = time.monotonic() + 600
         while EmailDelivery.objects.exclude(status=DeliveryStatus.SENT).exists():
             assert time.monotonic() < deadline and proc.poll() is None, "the worker did not finish"
-            time.sleep(0.2)
+            sent = EmailDelivery.objects.filter(status=DeliveryStatus.SENT)
+            if cpu_at_first is None and sent.exists():
+                cpu_at_first, sent_at_first = _cpu_seconds(proc.pid), sent.count()
+            time.sleep(0.05)
+        cpu_at_end = _cpu_seconds(proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(30)
     span = EmailDelivery.objects.aggregate(first=Min("delivered_at"), last=Max("delivered_at"))
     seconds = (span["last"] - span["first"]).total_seconds()
-    return {
+    figures = {
         "worker_email_count": expected,
         "worker_email_seconds": round(seconds, 3),
         "worker_email_per_s": round(expected / seconds),
     }
+    if cpu_at_first is not None:  # the worker's own CPU per message once it was delivering
+        figures["worker_email_cpu_ms_each"] = round((cpu_at_end - cpu_at_first) / (expected - sent_at_first) * 1000, 2)
+    return figures
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -170,6 +191,7 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=2000)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--skip-worker", action="store_true")
+    parser.add_argument("--profile", default="", help="write cProfile stats of each loop to PREFIX.<loop>.prof")
     args = parser.parse_args()
 
     smtp_port, http_port = _free_port(), _free_port()
@@ -224,9 +246,11 @@ def main() -> None:
         calls = args.emails // PEOPLE
         figures["enqueue_ms_each"] = round((time.perf_counter() - started) / calls * 1000, 2)
         figures["enqueue_cpu_ms_each"] = round((time.process_time() - cpu) / calls * 1000, 2)
-        figures |= _drain("loop_email", args.emails // PEOPLE * PEOPLE, http_port, "smtp")
+        figures |= _drain("loop_email", args.emails // PEOPLE * PEOPLE, http_port, "smtp", args.profile)
         _enqueue("bench_webhook", args.webhooks // len(endpoints), [], reseller.pk)
-        figures |= _drain("loop_webhook", args.webhooks // len(endpoints) * len(endpoints), http_port, "http")
+        figures |= _drain(
+            "loop_webhook", args.webhooks // len(endpoints) * len(endpoints), http_port, "http", args.profile
+        )
         if not args.skip_worker:
             from caredesk.notifications.models import EmailDelivery, WebhookDelivery
 

@@ -31,6 +31,7 @@ def free_port() -> int:
 class Received:
     envelope_to: list[str]
     message: EmailMessage
+    raw: bytes = b""
 
 
 class SmtpSink:
@@ -76,7 +77,7 @@ class SmtpSink:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._lock:
-            self.received.append(Received(list(envelope.rcpt_tos), message))
+            self.received.append(Received(list(envelope.rcpt_tos), message, bytes(envelope.original_content)))
         # Held here, the server has committed the message but the client has not heard "250" yet.
         await self._wait_if_held("data")
         return "250 OK"

@@ -12,6 +12,7 @@ import pytest
 from django.utils import timezone
 
 from caredesk.notifications import conf, delivery, services
+from caredesk.notifications.adapters import email as email_adapter
 from caredesk.notifications.models import DeliveryStatus, EmailDelivery
 from tests.conftest import World
 from tests.integration.notifications.servers import SmtpSink, free_port
@@ -189,3 +190,81 @@ def test_mail_to_a_person_deactivated_after_the_notification_is_not_sent(world: 
     report = delivery.deliver_due()
     assert (report.sent, report.dead) == (1, 1)
     assert [r.envelope_to for r in smtp.received] == [[world.a.dcs[1].email]]
+
+
+def _message(**overrides: Any) -> email_adapter.NotificationEmail:
+    args: dict[str, Any] = {
+        "event_kind": "case_responded",
+        "subject": "Réunion : l'incident critique du service de messagerie « Cloud » est résolu, merci",
+        "context": {"recipient_name": "Zoë Ångström", "body": "Ça marche.\n" + "x" * 300, "link": "/cases/1"},
+        "to_address": "Zoë Ångström <zoe@exämple.test>",
+        "from_address": "Caredésk <care@vendor.test>",
+        "message_id": "<abc.1@vendor.test>",
+        "idempotency_key": "case_responded:1:1",
+    }
+    args.update(overrides)
+    return email_adapter.build(**args)
+
+
+def test_a_notification_email_is_7bit_clean_on_the_wire_and_decodes_to_what_was_written(smtp: SmtpSink) -> None:
+    message = _message()
+    with email_adapter.Mailer("default") as mailer:
+        mailer.send(message)
+    (got,) = smtp.received
+    assert got.raw.isascii() and max(len(line) for line in got.raw.split(b"\r\n")) <= 998
+    assert got.envelope_to == ["zoe@xn--exmple-cua.test"]  # IDNA in the envelope
+    msg = got.message
+    assert not msg.defects and all(not part.defects for part in msg.walk())
+    assert msg["Subject"] == message.subject
+    assert msg["From"] == "Caredésk <care@vendor.test>"
+    assert msg["To"] == "Zoë Ångström <zoe@xn--exmple-cua.test>"
+    assert msg["Message-ID"] == "<abc.1@vendor.test>" and msg["Date"].datetime is not None
+    assert msg.get_content_type() == "multipart/alternative" and msg["MIME-Version"] == "1.0"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    unix = {kind: body(msg, kind).replace("\r\n", "\n") for kind in ("plain", "html")}  # CRLF on the wire
+    assert unix["plain"] == message.body and unix["html"] == message.alternatives[0][0]
+    assert "Hello Zoë Ångström," in unix["plain"] and "x" * 300 in unix["plain"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"idempotency_key": "k\r\nBcc: thief@example.com"},
+        {"message_id": "<a@b>\nX-Injected: 1"},
+        {"to_address": "victim@example.com\r\nBcc: thief@example.com"},
+        {"to_address": "zoë@example.com"},  # a non-ASCII local part needs SMTPUTF8
+        {"to_address": "not an address"},
+    ],
+)
+def test_a_header_that_would_break_the_message_is_refused_for_good_and_nothing_is_sent(
+    smtp: SmtpSink, overrides: dict[str, str]
+) -> None:
+    with email_adapter.Mailer("default") as mailer, pytest.raises(email_adapter.SendFailed) as failed:
+        mailer.send(_message(**overrides))
+    assert failed.value.permanent
+    assert smtp.received == []
+
+
+def test_an_outcome_is_one_statement_per_message_and_the_batch_does_not_wait_for_the_wal_flush(
+    world: World, smtp: SmtpSink
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(recipients: int, key: str) -> int:
+        enqueue(world, recipients=(world.a.dcs + world.b.dcs)[:recipients], dedupe_key=key)
+        with CaptureQueriesContext(connection) as queries:
+            assert delivery.email_deliver().sent == recipients
+        return len(queries)
+
+    two, four = statements(2, "two"), statements(4, "four")
+    assert four - two == 2  # the claim is per batch; each message adds its outcome and nothing else
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            before = cursor.fetchone()[0]
+            with delivery._outcomes_without_flush(connection.alias):
+                cursor.execute("SHOW synchronous_commit")
+                assert cursor.fetchone()[0] == "off"
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == before == "on"

@@ -67,11 +67,29 @@ def test_a_claim_queues_a_pass_for_when_its_lease_ends_and_only_one(world: World
     [first] = delivery._claim(EmailDelivery, now=now, limit=1, notification_id=None)
     assert queued(DUE) == [first.lease_until]
     delivery._claim(EmailDelivery, now=now + timedelta(seconds=5), limit=1, notification_id=None)
-    assert queued(DUE) == [first.lease_until]  # the first wake-up comes in time for this lease too
+    assert queued(DUE) == [first.lease_until]  # one wake-up for both: it re-arms for this lease (below)
     # After that wake-up's time, the next claim needs a new one.
     later = now + conf.lease() + timedelta(seconds=1)
     [third] = delivery._claim(EmailDelivery, now=later, limit=1, notification_id=None)
     assert queued(DUE) == [first.lease_until, third.lease_until]
+
+
+def test_a_wake_up_that_came_before_a_lease_ended_schedules_one_for_that_lease(world: World, smtp: SmtpSink) -> None:
+    """Two claims share one wake-up (the first lease's end); the worker holding both dies. The
+    wake-up reclaims the first row, and must leave a pass for the second, whose lease ends later:
+    without it that row would wait for a task that never comes."""
+    enqueue(world, "a")
+    enqueue(world, "b")
+    now = timezone.now()
+    [first] = delivery._claim(EmailDelivery, now=now, limit=1, notification_id=None)
+    [second] = delivery._claim(EmailDelivery, now=now + timedelta(seconds=5), limit=1, notification_id=None)
+    assert queued(DUE) == [first.lease_until]
+    report = delivery.deliver_due(now=first.lease_until)  # the wake-up runs; the worker is gone
+    assert report.sent == 3 and len(smtp.received) == 3  # the first row and the two never claimed
+    assert EmailDelivery.objects.get(status="sending").pk == second.pk
+    assert second.lease_until in queued(DUE)  # (with one for the lease of the reclaim itself)
+    later = delivery.deliver_due(now=second.lease_until)  # that pass takes the second row over
+    assert later.sent == 1 and EmailDelivery.objects.filter(status="sent").count() == 4
 
 
 def test_a_retry_queues_a_pass_for_its_due_time(world: World, smtp: SmtpSink) -> None:
