@@ -33,8 +33,8 @@ OPEN = [s.value for s in OPEN_STATUSES]
 
 
 class Case(models.Model):
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="cases")
-    account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="cases")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="cases", db_index=False)
+    account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="cases", db_index=False)
     policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="cases")
     kind = models.CharField(max_length=20)
     service = models.CharField(max_length=32)
@@ -57,7 +57,9 @@ class Case(models.Model):
     additional_details = models.JSONField(default=dict)
     opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="opened_cases")
     recorded_by = models.ForeignKey(USER, null=True, on_delete=models.PROTECT, related_name="+")
-    assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases")
+    assignee = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_cases", db_index=False
+    )
     critical_contact = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     severity_final = models.BooleanField(default=False, help_text="A Customer Care manager decided; final.")
     submitted_at = models.DateTimeField(default=now)
@@ -105,7 +107,9 @@ class Case(models.Model):
 class CaseTarget(models.Model):
     """One SLA target of a case as the engine last computed it (the sweep's index)."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="targets")
+    # No index of its own: ``one_target_per_kind`` (case, kind) serves every look-up by case, and a
+    # second index would be one more write per target on every engine update and every breach.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="targets", db_index=False)
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=16)
     state = models.CharField(max_length=16)
@@ -129,7 +133,8 @@ class CaseEvent(models.Model):
     """The append-only timeline. ``hash`` = SHA-256 over the previous hash and this event's canonical
     content, so any edit or deletion breaks the chain (``caredesk audit verify``)."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: ``event_seq_unique`` (case, seq) serves every look-up by case.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
     seq = models.PositiveIntegerField()
     at = models.DateTimeField()
@@ -152,7 +157,7 @@ class CaseEvent(models.Model):
 
 
 class Comment(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="comments", db_index=False)
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
     author = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
@@ -171,7 +176,7 @@ class Attachment(models.Model):
     """A file on a case. Only bytes the customer-data scanner passed (or redacted) are stored, under
     a random storage name; the user's file name is metadata only and never a path."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments", db_index=False)
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
     filename = models.CharField(max_length=255)
     storage_name = models.CharField(max_length=255, unique=True)
@@ -231,7 +236,7 @@ class CsmRequest(models.Model):
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="csm_requests")
     account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="csm_requests")
     service = models.CharField(max_length=32)
-    csm = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="csm_inbox")
+    csm = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="csm_inbox", db_index=False)
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
     description = models.TextField()
@@ -303,7 +308,7 @@ class RequestEvent(models.Model):
 class IdempotencyRecord(models.Model):
     """The first answer to a POST carrying an Idempotency-Key, replayed for every retry."""
 
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The tenant key: the user's reseller, null for vendor staff (docs/scaling.md). No index of its
     # own: every lookup goes by (user, key), and one index less is one write less per POST.
     reseller = models.ForeignKey(

@@ -26,7 +26,7 @@ class PostMortem(models.Model):
     """The post-mortem owed after one Service Resolution of a Critical or High case."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="post_mortems")
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+", db_index=False)
     severity = models.PositiveSmallIntegerField(help_text="The case's severity at Service Resolution.")
     resolved_at = models.DateTimeField(help_text="The Service Resolution instant the deadline counts from.")
     due_at = models.DateTimeField()
@@ -64,7 +64,7 @@ class IncidentReport(models.Model):
 
     post_mortem = models.OneToOneField(PostMortem, on_delete=models.PROTECT, related_name="incident_report")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+", db_index=False)
     requested_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField()
     request = models.TextField(help_text="The Designated Contact's request, in writing.")

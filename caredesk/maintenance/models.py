@@ -24,8 +24,10 @@ class RescheduleStatus(models.TextChoices):
 class RescheduleRequest(models.Model):
     """A DC's request to move one planned occurrence (service + planned start) for one account."""
 
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="reschedule_requests")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+", db_index=False)
+    account = models.ForeignKey(
+        EndUserAccount, on_delete=models.PROTECT, related_name="reschedule_requests", db_index=False
+    )
     service = models.CharField(max_length=32)
     planned_start = models.DateTimeField(help_text="The planned occurrence's start (UTC): its identity.")
     planned_end = models.DateTimeField()
@@ -89,7 +91,7 @@ class NoticeReseller(models.Model):
     """A reseller a notice affected when it was posted: its DCs were notified, and its own
     hash-chained timeline of the notice (subject ``notice_reseller``) hangs off this row."""
 
-    notice = models.ForeignKey(MaintenanceNotice, on_delete=models.CASCADE, related_name="audience")
+    notice = models.ForeignKey(MaintenanceNotice, on_delete=models.CASCADE, related_name="audience", db_index=False)
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
     notified_at = models.DateTimeField(default=now)
 

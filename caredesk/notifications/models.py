@@ -16,9 +16,11 @@ from caredesk.tenancy.models import Reseller, User
 class Notification(models.Model):
     """Something happened that people (and webhooks) hear of: recorded once per ``dedupe_key``."""
 
-    dedupe_key = models.CharField(max_length=200, unique=True, help_text="The idempotency key chosen by the caller.")
+    dedupe_key = models.CharField(max_length=200, help_text="The idempotency key chosen by the caller.")
     event_kind = models.CharField(max_length=64)
-    reseller = models.ForeignKey(Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     subject = models.CharField(max_length=300)
     body = models.TextField()
     context = models.JSONField(default=dict, blank=True)
@@ -27,6 +29,9 @@ class Notification(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["reseller", "created_at"])]
+        # A constraint rather than unique=True: on PostgreSQL that would add a second,
+        # varchar_pattern_ops index for LIKE look-ups nothing makes.
+        constraints = [models.UniqueConstraint(fields=["dedupe_key"], name="notification_dedupe_key_unique")]
 
     def __str__(self) -> str:
         return f"{self.event_kind} {self.dedupe_key}"
@@ -46,7 +51,8 @@ class Delivery(models.Model):
     ``lease_token`` and ``lease_until``; only the holder of the token may record the outcome. A
     ``sending`` row whose lease has expired is claimed again (``reclaims`` + 1)."""
 
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: each table's (notification, status) index serves the look-ups by notification.
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="+", db_index=False)
     dedupe_key = models.CharField(max_length=200, help_text="The notification's key, for the unique constraint.")
     status = models.CharField(max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED)
     due_at = models.DateTimeField(default=now)
@@ -78,10 +84,15 @@ class EmailDelivery(Delivery):
         Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     to_address = models.EmailField(help_text="The recipient's address when the notification was recorded.")
-    message_id = models.CharField(max_length=255, unique=True, help_text="Stable: derived from the idempotency key.")
+    message_id = models.CharField(max_length=255, help_text="Stable: derived from the idempotency key.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["dedupe_key", "recipient"], name="email_delivery_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key", "recipient"], name="email_delivery_once"),
+            # A constraint rather than unique=True: on PostgreSQL that would add a second,
+            # varchar_pattern_ops index for LIKE look-ups nothing makes.
+            models.UniqueConstraint(fields=["message_id"], name="email_message_id_unique"),
+        ]
         indexes = [
             models.Index(fields=["due_at"], condition=Q(status="queued"), name="email_delivery_due"),
             models.Index(fields=["lease_until"], condition=Q(status="sending"), name="email_delivery_lease"),
@@ -92,7 +103,7 @@ class EmailDelivery(Delivery):
 class WebhookEndpoint(models.Model):
     """A reseller's receiver: an http(s) address its admin registered, with the event kinds it hears."""
 
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+", db_index=False)
     url = models.CharField(max_length=500)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list, help_text='Event kinds it receives; "*" for every kind.')
@@ -115,7 +126,7 @@ class WebhookEndpoint(models.Model):
 
 class WebhookDelivery(Delivery):
     endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="+", db_index=False)
     idempotency_id = models.UUIDField(default=uuid.uuid4, unique=True, help_text="Sent as X-Caredesk-Delivery.")
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     replayed_at = models.DateTimeField(null=True, blank=True)
@@ -133,7 +144,7 @@ class WebhookDelivery(Delivery):
 class NotificationPreference(models.Model):
     """A person's choice for one event kind; ``event_kind="*"`` is their default for every kind."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     # The tenant key: the user's reseller, null for vendor staff. Read by (user, event_kind) only.
     reseller = models.ForeignKey(
         Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False

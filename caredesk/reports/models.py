@@ -28,7 +28,7 @@ class DayBlock(models.Model):
 
 
 class WhatIfReplay(models.Model):
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="what_if_replays")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="what_if_replays", db_index=False)
     reseller = models.ForeignKey("tenancy.Reseller", on_delete=models.PROTECT, related_name="+", db_index=False)
     package = models.CharField(max_length=32)
     case_version = models.PositiveIntegerField()

@@ -47,7 +47,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=40, blank=True)
     role = models.CharField(max_length=32, choices=[(r.value, r.value) for r in Role])
-    reseller = models.ForeignKey(Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    reseller = models.ForeignKey(
+        Reseller, null=True, blank=True, on_delete=models.PROTECT, related_name="users", db_index=False
+    )
     available_24x7 = models.BooleanField(
         default=False, help_text="Available at all times to work with Customer Care on Critical cases."
     )
@@ -92,7 +94,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 class EndUserAccount(models.Model):
     """A customer of one reseller, with its business calendar (CAL JSON of the SLA engine)."""
 
-    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="accounts")
+    reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="accounts", db_index=False)
     name = models.CharField(max_length=200)
     department = models.CharField(max_length=200, blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
@@ -119,7 +121,7 @@ class EndUserAccount(models.Model):
 
 class Subscription(models.Model):
     reseller = models.ForeignKey(Reseller, on_delete=models.PROTECT, related_name="subscriptions")
-    account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="subscriptions")
+    account = models.ForeignKey(EndUserAccount, on_delete=models.PROTECT, related_name="subscriptions", db_index=False)
     service = models.CharField(max_length=32, choices=[(s.value, s.value) for s in CloudService])
     package = models.CharField(max_length=32, choices=[(p.value, p.value) for p in SupportPackage])
     term_start = models.DateField()
@@ -161,7 +163,7 @@ class ApiToken(models.Model):
 class AuditEvent(models.Model):
     """The administrative timeline: who changed which tenant object, when, from what to what."""
 
-    reseller = models.ForeignKey(Reseller, null=True, blank=True, on_delete=models.PROTECT)
+    reseller = models.ForeignKey(Reseller, null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
     actor_role = models.CharField(max_length=32, blank=True)
     channel = models.CharField(max_length=16, default="api")
