@@ -5,10 +5,11 @@ lifecycle, appends the timeline event(s), recomputes the SLA clocks and saves, i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.timezone import now as clock_now
 
 from caredesk.cases.clocks import clocks_compute, targets_store
@@ -18,28 +19,76 @@ from caredesk.domain.cases.intake import Channel, IntakeData, check_intake
 from caredesk.domain.errors import PermissionDenied, ValidationFailed
 from caredesk.domain.tenancy import roles
 from caredesk.domain.tenancy.roles import Role
-from caredesk.sla.services import policy_current, policy_of
+from caredesk.sla.models import PolicyVersion
+from caredesk.sla.services import policy_current, policy_of, policy_version_known
+from caredesk.sqlrows import Columns
 from caredesk.tenancy.models import EndUserAccount, Subscription, User
-from caredesk.tenancy.selectors import active_designated_contacts
 
 
 def _iso(at: datetime) -> str:
     return at.isoformat()
 
 
-def _subscribed(account: EndUserAccount, at: datetime) -> dict[str, str]:
+BIGINT_MIN, BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeReads:
+    """What an intake reads before it may write: the reseller's active Designated Contacts (the
+    two-DC rule), the current policy version, the account (``None``: not the reseller's, or no
+    such id) and the services it subscribes to on the day (service -> package)."""
+
+    designated_contacts: int
+    version: PolicyVersion
+    account: EndUserAccount | None
+    subscribed: dict[str, str] | None
+
+
+_ACCOUNT = Columns(EndUserAccount, "a")
+_INTAKE_SQL_TEXT = f"""
+    SELECT
+        (SELECT COUNT(*) FROM "{User._meta.db_table}" u
+         WHERE u."reseller_id" = %s AND u."role" = %s AND u."is_active" = %s),
+        p."id", p."key", p."sha256",
+        {_ACCOUNT.sql},
+        s."service", s."package"
+    FROM (SELECT 1 AS "one") o
+    LEFT JOIN "{PolicyVersion._meta.db_table}" p ON p."is_current" = %s
+    LEFT JOIN "{EndUserAccount._meta.db_table}" a ON a."id" = %s AND a."reseller_id" = %s
+    LEFT JOIN "{Subscription._meta.db_table}" s
+        ON s."account_id" = a."id" AND s."term_start" <= %s AND s."term_end" >= %s
+    ORDER BY s."service", s."id"
+"""  # noqa: S608 -- our own tables and columns
+_INTAKE_SQL = " ".join(_INTAKE_SQL_TEXT.split())  # one line in query logs
+
+
+def _intake_reads(reseller_id: int, account_id: Any, at: datetime) -> IntakeReads:
+    """Every row an intake needs, in one statement (they were four, each costing more CPU to build
+    through the ORM than the check itself: docs/performance.md, "Creation"). The same rows as
+    ``active_designated_contacts(...).count()``, ``policy_current()``, the account of that id
+    within the reseller and its subscriptions running on ``at``'s day."""
+    wanted = None  # an id that is not a whole number, or out of any id's range: no account has it
+    if isinstance(account_id, int) and not isinstance(account_id, bool) and BIGINT_MIN <= account_id <= BIGINT_MAX:
+        wanted = account_id
     day = at.date()
-    return dict(
-        Subscription.objects.filter(account=account, term_start__lte=day, term_end__gte=day).values_list(
-            "service", "package"
+    params: list[Any] = [reseller_id, Role.DESIGNATED_CONTACT.value, True, True, wanted, reseller_id, day, day]
+    with connection.cursor() as cursor:
+        cursor.execute(_INTAKE_SQL, params)
+        rows = cursor.fetchall()
+    first = rows[0]
+    count, policy_id, policy_key, policy_sha256 = first[:4]
+    if policy_id is None:
+        version = policy_current()  # a fresh installation: the shipped policy is loaded now
+    else:
+        version = policy_version_known(
+            pk=policy_id, key=policy_key, sha256=policy_sha256, is_current=True, using=connection.alias
         )
-    )
-
-
-def _intake_account(reseller_id: int, account_id: Any) -> EndUserAccount | None:
-    if not isinstance(account_id, int) or isinstance(account_id, bool):
-        return None
-    return EndUserAccount.objects.filter(pk=account_id, reseller_id=reseller_id).first()
+    account_values = first[4 : 4 + len(_ACCOUNT)]
+    if account_values[0] is None:
+        return IntakeReads(int(count), version, None, None)
+    account = _ACCOUNT.build(account_values, connection.alias)
+    subscribed = {row[-2]: row[-1] for row in rows if row[-2] is not None}
+    return IntakeReads(int(count), version, account, subscribed)
 
 
 def _create(
@@ -112,14 +161,12 @@ def _dc_intake(
 ) -> tuple[IntakeData, EndUserAccount, dict[str, str], Any]:
     if actor.role_enum is not Role.DESIGNATED_CONTACT:
         raise PermissionDenied("Only a Designated Contact may open cases.")
-    roles.check_can_open_cases(active_designated_contacts(reseller_id=actor.tenant_id).count())
-    version = policy_current()
-    policy = policy_of(version)
-    account = _intake_account(actor.tenant_id, payload.get("account_id"))
-    subscribed = _subscribed(account, at) if account is not None else None
-    data = check_intake(payload, now=at, policy=policy, subscribed_services=subscribed, channel=Channel(channel))
-    assert account is not None and subscribed is not None
-    return data, account, subscribed, version
+    reads = _intake_reads(actor.tenant_id, payload.get("account_id"), at)
+    roles.check_can_open_cases(reads.designated_contacts)
+    policy = policy_of(reads.version)
+    data = check_intake(payload, now=at, policy=policy, subscribed_services=reads.subscribed, channel=Channel(channel))
+    assert reads.account is not None and reads.subscribed is not None
+    return data, reads.account, reads.subscribed, reads.version
 
 
 def case_intake_check(
@@ -160,21 +207,19 @@ def case_open_by_phone(
         raise ValidationFailed(
             "no such Designated Contact", errors={"on_behalf_of_id": "no active Designated Contact with this id"}
         )
-    roles.check_can_open_cases(active_designated_contacts(reseller_id=dc.tenant_id).count())
-    version = policy_current()
-    policy = policy_of(version)
-    account = _intake_account(dc.tenant_id, payload.get("account_id"))
-    subscribed = _subscribed(account, at) if account is not None else None
-    data = check_intake(payload, now=at, policy=policy, subscribed_services=subscribed, channel=Channel.PHONE)
-    assert account is not None and subscribed is not None
+    reads = _intake_reads(dc.tenant_id, payload.get("account_id"), at)
+    roles.check_can_open_cases(reads.designated_contacts)
+    policy = policy_of(reads.version)
+    data = check_intake(payload, now=at, policy=policy, subscribed_services=reads.subscribed, channel=Channel.PHONE)
+    assert reads.account is not None and reads.subscribed is not None
     return _create(
         data=data,
-        account=account,
+        account=reads.account,
         opened_by=dc,
         recorded_by=actor,
         channel=Channel.PHONE,
-        policy_version=version,
-        package=subscribed[data.service],
+        policy_version=reads.version,
+        package=reads.subscribed[data.service],
         at=at,
     )
 

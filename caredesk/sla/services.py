@@ -55,6 +55,24 @@ def policy_current() -> PolicyVersion:
 
 
 @lru_cache(maxsize=32)
+def _text(sha256: str) -> str:
+    # Content-addressed: the text whose SHA-256 this is, whichever row holds it.
+    text = PolicyVersion.objects.filter(sha256=sha256).values_list("text", flat=True).first()
+    if text is None or hashlib.sha256(text.encode()).hexdigest() != sha256:
+        raise PolicyVersion.DoesNotExist(f"no stored policy text with SHA-256 {sha256}")
+    return text
+
+
+def policy_version_known(*, pk: int, key: str, sha256: str, is_current: bool, using: str = "default") -> PolicyVersion:
+    """The stored version whose id, key and SHA-256 a caller has just read with its other rows
+    (one statement instead of two): its text is read once per process, never again, since a key is
+    bound to its text forever (``policy_load``). The other columns are deferred."""
+    return PolicyVersion.from_db(
+        using, ["id", "key", "text", "sha256", "is_current"], [pk, key, _text(sha256), sha256, is_current]
+    )
+
+
+@lru_cache(maxsize=32)
 def _parse(key: str, sha256: str, text: str) -> Policy:
     return policy_from_toml(text, source=key)
 

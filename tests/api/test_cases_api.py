@@ -415,7 +415,22 @@ def test_case_creation_costs_at_most_ten_queries_in_all(world: World) -> None:
     assert r.status_code == 201
     statements = [q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) <= 10, "\n".join(q["sql"][:120] for q in statements)
+    # Exactly: the token with its user, the rate-limit upsert, every row the intake reads (DCs,
+    # policy, account, subscriptions) in one statement, and the case, its first event and its
+    # targets inserted (docs/performance.md, "Creation"); BEGIN/COMMIT are the test's savepoints.
+    assert len(statements) == 6, "\n".join(q["sql"][:120] for q in statements)
     assert r.json()["first_observed_at"] == "2026-11-02T13:30:00Z"  # answered as a GET would show it
+    with CaptureQueriesContext(connection) as again:
+        api.post("/api/cases", case_payload(world.a.account, severity=4, service="premier_edition"))
+    assert len([q for q in again.captured_queries if "SAVEPOINT" not in q["sql"]]) == len(statements)
+
+
+def test_an_account_id_beyond_any_id_is_no_such_account(world: World) -> None:
+    api = world.client(world.a.dcs[0])
+    for account_id in (2**63, 10**30, -(2**63) - 1):
+        r = api.post("/api/cases", case_payload(world.a.account, account_id=account_id))
+        assert r.status_code == 422, (account_id, r.content)
+        assert r.json()["error"]["fields"]["account_id"] == "no such End User Account", r.content
 
 
 def test_stale_if_match_is_412_and_changes_nothing(world: World) -> None:
