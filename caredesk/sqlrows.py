@@ -67,3 +67,51 @@ class Columns[M: Model]:
                 value = convert(value, col, connection)
             row[i] = value
         return self.model.from_db(using, self.attnames, row)
+
+
+class Insert[M: Model]:
+    """``INSERT INTO <model's table> (every concrete column but the id) VALUES (...), ... RETURNING
+    id`` for new instances of ``model``, written once per number of rows: each value prepared as
+    ``Model.save`` and ``bulk_create`` prepare it (``pre_save``, then ``get_db_prep_save``: JSON,
+    aware datetimes in UTC, foreign keys' ids), each instance given its id and marked saved. For
+    the few rows every case creation writes, where the ORM's compiling of the same INSERT cost more
+    CPU than the rest of the write. For models without save() overrides or signal receivers."""
+
+    def __init__(self, model: type[M]) -> None:
+        pk = model._meta.pk
+        assert pk is not None
+        self.model = model
+        self.pk = pk
+        self.fields: list[Field[Any, Any]] = [f for f in model._meta.concrete_fields if f is not pk]
+        columns = ", ".join(f'"{f.column}"' for f in self.fields)
+        self._head = f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES '  # noqa: S608 -- our own table
+        self._row = "(" + ", ".join(["%s"] * len(self.fields)) + ")"
+        self._sql: dict[int, str] = {}
+
+    def sql(self, rows: int) -> str:
+        found = self._sql.get(rows)
+        if found is None:
+            found = self._head + ", ".join([self._row] * rows) + f' RETURNING "{self.pk.column}"'
+            self._sql[rows] = found
+        return found
+
+    def run(self, objs: Sequence[M], using: str = "default") -> list[M]:
+        """Insert ``objs`` (new instances, ids unset) in one statement and give each its id."""
+        if not objs:
+            return []
+        connection = connections[using]
+        if not connection.features.can_return_rows_from_bulk_insert:
+            return self.model._default_manager.db_manager(using).bulk_create(objs)  # SQLite < 3.35
+        params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in self.fields]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql(len(objs)), params)
+            ids = [row[0] for row in cursor.fetchall()]
+        col = self.pk.get_col(self.model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        for obj, value in zip(objs, ids, strict=True):
+            for convert in converters:
+                value = convert(value, col, connection)
+            setattr(obj, self.pk.attname, value)
+            obj._state.adding = False
+            obj._state.db = using
+        return list(objs)

@@ -9,13 +9,17 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from django.db import connection
+
 from caredesk.cases.models import Case, CaseEvent, CaseTarget
 from caredesk.domain.sla.calendar import BusinessCalendar
 from caredesk.domain.sla.clocks import ClockState, TargetKind, TargetState
 from caredesk.domain.sla.replay import events_from_json, replay
 from caredesk.sla.services import policy_of
+from caredesk.sqlrows import Insert
 
 TARGET_KINDS = [k.value for k in TargetKind]
+_TARGET_INSERT = Insert(CaseTarget)
 
 
 @lru_cache(maxsize=4096)
@@ -82,7 +86,7 @@ def targets_store(case: Case, state: ClockState, *, at: datetime, created: bool 
             )
         )
     if created:
-        CaseTarget.objects.bulk_create(rows)
+        _TARGET_INSERT.run(rows, connection.alias)  # as bulk_create, compiled once
     else:
         existing = {t.kind: t for t in CaseTarget.objects.filter(case=case)}
         for row in rows:

@@ -1,6 +1,7 @@
-"""The hand-written reads of the creation path (docs/performance.md, "Creation") answer exactly
-what the ORM reads they replaced answered: the bearer-token look-up, and an intake's Designated
-Contacts, current policy, account and subscriptions, in one statement each."""
+"""The hand-written statements of the creation path (docs/performance.md, "Creation") do exactly
+what the ORM did: the bearer-token look-up and an intake's reads (Designated Contacts, current
+policy, account, subscriptions) answer the same rows, in one statement each, and the case, its
+first event and its targets are stored as ``save``/``bulk_create`` stored them."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
-from caredesk.cases.models import Case
+from caredesk.cases.models import Case, CaseEvent, CaseTarget
 from caredesk.cases.services import _intake_reads, case_open
 from caredesk.domain.errors import RuleViolation
 from caredesk.sla.models import PolicyVersion
 from caredesk.sla.services import policy_current, policy_load, policy_of
-from caredesk.sqlrows import Columns
+from caredesk.sqlrows import Columns, Insert
 from caredesk.tenancy import services
 from caredesk.tenancy.models import ApiToken, EndUserAccount, Subscription, User
 from tests.conftest import World, case_payload
@@ -196,3 +197,50 @@ def test_each_case_records_the_policy_version_current_when_it_was_logged(world: 
     assert Case.objects.get(pk=old.pk).policy.key == "cloud-resellers@4"
     assert policy_of(new.policy).key == loaded.key
     assert PolicyVersion.objects.filter(is_current=True).get().pk == loaded.pk
+
+
+def _stored(model: type[Model], pk: int) -> dict[str, Any]:
+    values = _values(model._default_manager.get(pk=pk))
+    values.pop("id")
+    return values
+
+
+def test_insert_stores_what_save_and_bulk_create_store(world: World) -> None:
+    opened = case_open(actor=world.a.dcs[0], payload=_payload(world), now=AT)
+    case = Case.objects.get(pk=opened.pk)
+    # The ORM's copy and Insert's copy of each stored row; a unique key told apart where there is one.
+    for model, original, unique in [
+        (Case, case, None),
+        (CaseEvent, CaseEvent.objects.filter(case=case).get(), ("seq", 2, 3)),
+        (CaseTarget, CaseTarget.objects.filter(case=case).order_by("kind").first(), ("kind", "x2", "x3")),
+    ]:
+        assert original is not None
+        values = _values(original)
+        values.pop("id")
+        saved, inserted = model(**values), model(**values)
+        if unique is not None:
+            setattr(saved, unique[0], unique[1])
+            setattr(inserted, unique[0], unique[2])
+        saved.save(force_insert=True)
+        with CaptureQueriesContext(connection) as ctx:
+            [same] = Insert(model).run([inserted], connection.alias)
+        assert len(ctx) == 1
+        assert same is inserted and inserted.pk is not None and inserted.pk != saved.pk
+        assert inserted._state.adding is False and inserted._state.db == connection.alias
+        by_orm, by_insert = _stored(model, saved.pk), _stored(model, inserted.pk)
+        if unique is not None:
+            assert (by_orm.pop(unique[0]), by_insert.pop(unique[0])) == unique[1:]
+            values.pop(unique[0])
+        assert by_insert == by_orm == values, model
+
+
+def test_insert_writes_many_rows_in_one_statement_and_gives_each_its_id(world: World) -> None:
+    case = case_open(actor=world.a.dcs[0], payload=_payload(world), now=AT)
+    rows = [
+        CaseTarget(case=case, reseller_id=case.reseller_id, kind=f"k{i}", state="running", due_at=AT) for i in range(3)
+    ]
+    with CaptureQueriesContext(connection) as ctx:
+        Insert(CaseTarget).run(rows, connection.alias)
+    assert len(ctx) == 1
+    assert [CaseTarget.objects.get(pk=r.pk).kind for r in rows] == ["k0", "k1", "k2"]
+    assert CaseTarget.objects.get(pk=rows[0].pk).due_at == AT
