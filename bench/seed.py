@@ -14,7 +14,12 @@ would have stored.
 Rows go in with COPY (PostgreSQL) or executemany (SQLite), a batch of cases per transaction, so an
 interrupted run leaves only whole cases. ``--jobs`` processes build and write batches side by
 side (each batch's content depends only on ``--seed`` and its number). Ids come from the tables'
-own sequences, so seeding a database that is in use is safe. Finally the tables are ANALYZEd.
+own sequences, reserved in short transactions of their own, so seeding a database that is in use
+is safe. On PostgreSQL, when the case tables are empty (``--defer auto``; ``always`` for a large
+top-up, ``never`` to load through them), their secondary indexes, unique constraints and foreign
+keys are dropped before the COPYs and built once afterwards, validated, exactly as the migrations
+made them (see drop_deferrable): maintaining a dozen indexes and seven keys row by row is what
+made a large load slow. Finally the tables are ANALYZEd.
 The last line printed is a JSON summary: rows per table, seconds, cases per second.
 """
 
