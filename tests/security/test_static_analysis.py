@@ -27,7 +27,9 @@ BIN = Path(sys.executable).parent
 ACCEPTED: dict[tuple[str, str, str], str] = {
     ("caredesk/api/base.py", "B608", 'INSERT INTO "{table}"'): "the table name is the model's own; values are bound",
     ("caredesk/sweep/targets.py", "B608", 'UPDATE "{table}" SET "state"'): "the model's own table; values bound",
-    ("caredesk/reports/selectors.py", "B608", "SELECT t_kind, {group_cols}"): "columns from the GROUP_BY allow-list",
+    ("caredesk/cases/services.py", "B608", '_INTAKE_SQL_TEXT = f"""'): "model tables and columns; values bound",
+    ("caredesk/sqlrows.py", "B608", "self._head = f'INSERT INTO"): "the model's own table and columns; values bound",
+    ("caredesk/tenancy/services.py", "B608", 'f"SELECT {_TOKEN_COLUMNS.sql}'): "model tables and columns; values bound",
     ("caredesk/maintenance/feeds.py", "B105", 'SECRET_PREFIX = "cdf_"'): "a public prefix, not a secret",
     ("caredesk/notifications/webhook_services.py", "B105", 'SECRET_PREFIX = "whsec_"'): "a public prefix",
     ("caredesk/tenancy/services.py", "B105", 'TOKEN_PREFIX = "cdk_"'): "a public prefix, not a secret",
