@@ -35,6 +35,26 @@ class Tenant:
     extra_ids: dict[str, int] = field(default_factory=dict)
 
 
+# The modules that take longest (``--durations=0`` of the PostgreSQL pass, docs/performance.md "Test
+# suite"), run first: xdist hands tests out in collection order, so a long module collected last
+# would leave one worker running it alone while the other has nothing left to do.
+SLOW_FIRST = (
+    "tests/security/test_schemathesis.py",
+    "tests/integration/test_replay_equivalence.py",
+    "tests/e2e/",
+    "tests/integration/notifications/test_crash.py",
+    "tests/integration/resilience/",
+    "tests/api/test_isolation_matrix.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: every module keeps its own order, and its tests stay together
+
+
 def case_payload(account: EndUserAccount, **overrides: Any) -> dict[str, Any]:
     """Every field of a valid intake (DOMAIN.md "Intake"), for the account's PureEngage Cloud."""
     payload: dict[str, Any] = {
