@@ -35,7 +35,6 @@ import json
 import os
 import resource
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -44,6 +43,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import intake_payload, latency_summary  # noqa: E402
 
 SETTINGS = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -128,15 +129,6 @@ def _sys() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_stime
 
 
-def _summary(ms: list[float]) -> dict[str, float]:
-    ordered = sorted(ms)
-    return {
-        "p50": round(statistics.median(ordered), 2),
-        "p99": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
-        "min": round(ordered[0], 2),
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--creates", type=int, default=300)
@@ -173,30 +165,7 @@ def main() -> int:
         .values_list("service", flat=True)
         .first()
     )
-    payload = {
-        "kind": "incident",
-        "account_id": account.pk,
-        "department": account.department,
-        "service": service,
-        "severity": 3,
-        "title": f"Agents of {account.name} cannot log in",
-        "users_affected": 40,
-        "frequency": "intermittent",
-        "first_observed_at": "2026-11-02T08:30:00-05:00",
-        "business_impact": "Inbound queue unstaffed; customers wait over 10 minutes.",
-        "steps_to_reproduce": "Log in as any agent from the Chicago site; the desktop times out.",
-        "local_contact": "Pat Doe, +1 312 555 0188, pat@example.com",
-        "impacted_working_hours": "Mon-Fri 08:00-18:00",
-        "impacted_timezone": "America/Chicago",
-        "level1": {
-            "help_consulted": True,
-            "user_guide_faq_consulted": True,
-            "service_advisories_checked": True,
-            "problem_reproduced": True,
-            "third_party_cause_ruled_out": True,
-        },
-        "additional_details": {},
-    }
+    payload = intake_payload(account, service)
     body = json.dumps(payload)
     token, secret = token_create(actor=dc, name="createprofile")
     client = Client()
@@ -234,7 +203,7 @@ def main() -> int:
         "database": vendor,
         "creates": args.creates,
         "profiled": args.profile,
-        "wall_ms": _summary(wall),
+        "wall_ms": latency_summary(wall),
         "cpu_ms_per_create": round(cpu_ms, 2),
         "system_cpu_ms_per_create": round(sys_ms, 2),
         "statements": len(statements),

@@ -46,7 +46,7 @@ import urllib.error  # noqa: E402
 import urllib.request  # noqa: E402
 from typing import Any  # noqa: E402
 
-from bench.loadgen import children, free_port, lua_script, run_wrk, wait_http  # noqa: E402
+from bench.loadgen import children, free_port, intake_payload, lua_script, run_wrk, wait_http  # noqa: E402
 
 HD_VENV = Path("/tmp/helpdesk-venv")
 HD_DIR = ROOT / "bench" / "helpdesk"
@@ -110,30 +110,7 @@ def caredesk_ready(db: str) -> dict[str, Any]:
     service = Subscription.objects.filter(account=account).values_list("service", flat=True).first()
     _, dc_token = token_create(actor=dc, name="http bench")
     _, agent_token = token_create(actor=agent, name="http bench")
-    payload = {
-        "kind": "incident",
-        "account_id": account.pk,
-        "department": account.department,
-        "service": service,
-        "severity": 3,
-        "title": f"Agents of {account.name} cannot log in",
-        "users_affected": 40,
-        "frequency": "intermittent",
-        "first_observed_at": "2026-11-02T08:30:00-05:00",
-        "business_impact": "Inbound queue unstaffed; customers wait over 10 minutes.",
-        "steps_to_reproduce": "Log in as any agent from the Chicago site; the desktop times out.",
-        "local_contact": "Pat Doe, +1 312 555 0188, pat@example.com",
-        "impacted_working_hours": "Mon-Fri 08:00-18:00",
-        "impacted_timezone": "America/Chicago",
-        "level1": {
-            "help_consulted": True,
-            "user_guide_faq_consulted": True,
-            "service_advisories_checked": True,
-            "problem_reproduced": True,
-            "third_party_cause_ruled_out": True,
-        },
-        "additional_details": {},
-    }
+    payload = intake_payload(account, service)
     client = Client()
     body = json.dumps(payload)
     dc_auth = {"HTTP_AUTHORIZATION": f"Bearer {dc_token}", "HTTP_X_FORWARDED_PROTO": "https"}

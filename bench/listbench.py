@@ -36,6 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.loadgen import latency_summary  # noqa: E402
+
 
 def _cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -49,15 +51,6 @@ def _times(fn: Callable[[], Any], n: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t0) * 1000)
     return out
-
-
-def _summary(ms: list[float]) -> dict[str, float]:
-    ordered = sorted(ms)
-    return {
-        "p50": round(statistics.median(ordered), 2),
-        "p99": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
-        "min": round(ordered[0], 2),
-    }
 
 
 def main() -> int:
@@ -122,11 +115,11 @@ def main() -> int:
         "cases": cases,
         "page_size": args.page_size,
         "requests": args.requests,
-        "request_ms": _summary(request_ms),
+        "request_ms": latency_summary(request_ms),
         "request_cpu_ms": round(cpu_ms, 2),
-        "request_every_case_ms": _summary(every_ms),
-        "list_columns_only_ms": _summary(only_ms),
-        "list_whole_rows_ms": _summary(whole_ms),
+        "request_every_case_ms": latency_summary(every_ms),
+        "list_columns_only_ms": latency_summary(only_ms),
+        "list_whole_rows_ms": latency_summary(whole_ms),
         "whole_over_columns_p50": round(statistics.median(whole_ms) / statistics.median(only_ms), 2),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "at": now().isoformat(timespec="seconds"),

@@ -1,4 +1,5 @@
-"""wrk on loopback for bench/httpbench.py and bench/soak.py: runs, parses, and process CPU accounting.
+"""wrk on loopback for bench/httpbench.py and bench/soak.py: runs, parses, and process CPU accounting;
+what the benches send (a full intake) and how they summarise in-process timings.
 
 wrk (Debian's ``wrk`` package, ``apt-get install -y wrk``) drives the server with a fixed number
 of connections; a Lua script sets the method, headers and body. ``--latency`` gives the
@@ -13,6 +14,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import tempfile
 import time
@@ -162,3 +164,42 @@ def wait_http(port: int, path: str, timeout: float = 90, headers: dict[str, str]
             conn.close()
         time.sleep(0.3)
     raise RuntimeError(f"nothing answered on port {port} within {timeout} s")
+
+
+def intake_payload(account: Any, service: str | None) -> dict[str, Any]:
+    """A Designated Contact's complete intake for ``account`` (every field the guide asks for, the
+    Level 1 checklist done), as the HTTP, creation and soak benches send it."""
+    return {
+        "kind": "incident",
+        "account_id": account.pk,
+        "department": account.department,
+        "service": service,
+        "severity": 3,
+        "title": f"Agents of {account.name} cannot log in",
+        "users_affected": 40,
+        "frequency": "intermittent",
+        "first_observed_at": "2026-11-02T08:30:00-05:00",
+        "business_impact": "Inbound queue unstaffed; customers wait over 10 minutes.",
+        "steps_to_reproduce": "Log in as any agent from the Chicago site; the desktop times out.",
+        "local_contact": "Pat Doe, +1 312 555 0188, pat@example.com",
+        "impacted_working_hours": "Mon-Fri 08:00-18:00",
+        "impacted_timezone": "America/Chicago",
+        "level1": {
+            "help_consulted": True,
+            "user_guide_faq_consulted": True,
+            "service_advisories_checked": True,
+            "problem_reproduced": True,
+            "third_party_cause_ruled_out": True,
+        },
+        "additional_details": {},
+    }
+
+
+def latency_summary(ms: list[float]) -> dict[str, float]:
+    """p50, p99 and the fastest of in-process timings, in ms."""
+    ordered = sorted(ms)
+    return {
+        "p50": round(statistics.median(ordered), 2),
+        "p99": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
+        "min": round(ordered[0], 2),
+    }
