@@ -71,9 +71,7 @@ def wakeup_ensure(*, at: datetime, now: datetime | None = None) -> None:
     """Make sure a ``deliver_due`` task runs at or before ``at``, in the current transaction, so the
     rows that need it are never left without one (django-tasks-db never re-runs a task whose worker
     died). A no-op where the task backend cannot defer (the immediate backend of the tests)."""
-    from caredesk.notifications import tasks  # tasks import this module
-
-    if not tasks.deliver_due_task.get_backend().supports_defer:
+    if not _wakeups_possible():
         return
     current = now or timezone.now()
     for _ in range(3):
@@ -84,7 +82,15 @@ def wakeup_ensure(*, at: datetime, now: datetime | None = None) -> None:
             break
     # Contended three times (or won): enqueue. An extra wake-up costs a no-op pass; a missing one
     # would leave rows waiting.
+    from caredesk.notifications import tasks
+
     tasks.deliver_due_task.using(run_after=at).enqueue()
+
+
+def _wakeups_possible() -> bool:
+    from caredesk.notifications import tasks  # tasks import this module
+
+    return bool(tasks.deliver_due_task.get_backend().supports_defer)
 
 
 def _claim[D: Delivery](model: type[D], *, now: datetime, limit: int, notification_id: int | None) -> list[D]:
@@ -356,15 +362,14 @@ def deliver_due(*, now: datetime | None = None, max_rounds: int = 100) -> Report
         batch += webhook_deliver(now=now)
         report += batch
         if batch.claimed == 0:
+            more_due = False
             break
     else:
-        with transaction.atomic():  # more is due than one pass takes on: another pass, at once
-            at = now or timezone.now()
-            wakeup_ensure(at=at, now=at)
-        _log(report, scope="due")
-        return report
+        more_due = True  # more is due than one pass takes on: another pass, at once
     at = now or timezone.now()
-    upcoming = _next_claimable(at)
+    upcoming = None
+    if _wakeups_possible():  # not with the immediate backend of the tests: nothing to schedule
+        upcoming = at if more_due else _next_claimable(at)
     if upcoming is not None:
         with transaction.atomic():
             wakeup_ensure(at=upcoming, now=at)
