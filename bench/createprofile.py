@@ -44,15 +44,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.httpbench import CAREDESK_ENV  # noqa: E402  (the HTTP benchmark's settings)
 from bench.loadgen import intake_payload, latency_summary  # noqa: E402
-
-SETTINGS = {
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "CAREDESK_ENV": "production",
-    "CAREDESK_SECRET_KEY": "create-profile-only-" + "z" * 40,
-    "CAREDESK_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-    "CAREDESK_API_RATE": "100000000/m",
-}
 
 # Areas of the profile, as py-spy names frames ("function (path"): a sample is charged to the
 # innermost area whose marker is on its stack (the markers are caredesk's and django-ninja's own
@@ -137,7 +130,7 @@ def main() -> int:
     parser.add_argument("--profile-out", type=Path, default=Path("/tmp/createprofile.pyspy.txt"))
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
-    for key, value in SETTINGS.items():
+    for key, value in CAREDESK_ENV.items():
         os.environ.setdefault(key, value)
     import django
 

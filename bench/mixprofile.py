@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.httpbench import CAREDESK_ENV  # noqa: E402
 from bench.soak import BODIES, LOG, MIX, STEPS, multipart  # noqa: E402
 
 
@@ -38,15 +39,7 @@ def _cpu() -> float:
 
 
 def main() -> int:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "CAREDESK_ENV": "production",
-            "CAREDESK_SECRET_KEY": "mix-profile-only-" + "z" * 40,
-            "CAREDESK_ALLOWED_HOSTS": "testserver",
-            "CAREDESK_API_RATE": "100000000/m",
-        }
-    )
+    os.environ.update(CAREDESK_ENV)  # the HTTP benchmark's settings
     import django
 
     django.setup()
