@@ -22,8 +22,11 @@
    case version) and the next request is timed apart ("after a change"): the reports' cache is
    keyed by the period's day fingerprints, so that request computes the report, reading again
    only the changed day's targets (caredesk/reports/facts.py) and replaying only the changed case
-   (the what-if). With ``--from-empty`` the reports' derived tables are emptied first and the
-   cold request builds them from nothing (what the first report after installing costs).
+   (the what-if). With ``--from-empty`` the reports' derived tables are emptied first and a
+   request builds them from nothing ("from empty": what the first report after installing costs
+   if it comes before the worker's first preparation); then they are emptied again, prepared as
+   ``caredesk worker`` does in the background (``reports_prepare``, timed) and the first request
+   after that is timed ("after preparation": the server's processes read the new blocks).
 6. Counts the SQL statements of each page in-process with nothing cached (Django's test client,
    same database), to show that none grows with the data.
 
@@ -86,6 +89,8 @@ class Result:
     cold_ms: float = 0.0
     changed_ms: float | None = None
     empty_ms: float | None = None
+    prepared_ms: float | None = None
+    prepare_seconds: float | None = None
     queries: int | None = None
     size: int = 0
 
@@ -102,9 +107,15 @@ class Result:
             "cold_ms": round(self.cold_ms, 1),
             "after_change_ms": None if self.changed_ms is None else round(self.changed_ms, 1),
             "from_empty_ms": None if self.empty_ms is None else round(self.empty_ms, 1),
+            "after_preparation_ms": None if self.prepared_ms is None else round(self.prepared_ms, 1),
+            "preparation_s": None if self.prepare_seconds is None else round(self.prepare_seconds, 1),
             "queries": self.queries,
             "bytes": self.size,
-            "under_goal": p90 < GOAL_MS,
+            # Every request a visitor can meet once the worker has prepared the reports: warm (p90),
+            # cold, after a change and the first one after a preparation ("from empty" is before it).
+            "under_goal": all(
+                ms < GOAL_MS for ms in (p90, self.cold_ms, self.changed_ms, self.prepared_ms) if ms is not None
+            ),
         }
 
 
@@ -254,6 +265,17 @@ def empty_derived_tables() -> None:
     WhatIfReplay.objects.all().delete()
 
 
+def prepare_reports() -> float:
+    """What ``caredesk worker`` does in the background (``reports_prepare_task``), here to the end
+    and in this process: the seconds it took. The server's processes then read the new blocks."""
+    from caredesk.reports.services import reports_prepare
+
+    started = time.perf_counter()
+    result = reports_prepare(budget=None)
+    assert not result.busy and not result.more, result
+    return time.perf_counter() - started
+
+
 def change_one_case(agent: Any, reseller: Any) -> None:
     """An agent answers the newest open case of ``reseller`` submitted in the last six months that
     has no answer yet (else the newest open one): a public comment, a new case version."""
@@ -301,7 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-jobs", type=int, default=2)
     parser.add_argument("--only", default="", help="measure only the pages whose name contains this")
     parser.add_argument(
-        "--from-empty", action="store_true", help="empty the reports' derived tables before each report page"
+        "--from-empty",
+        action="store_true",
+        help="empty the reports' derived tables before each report page; time its first request, then"
+        " the worker's preparation of them and the first request after it",
     )
     args = parser.parse_args(argv)
 
@@ -348,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
                 cache.clear()
                 status, _, result.empty_ms = browsers[who].get(path)
                 assert status == 200, (path, status)
+                empty_derived_tables()
+                result.prepare_seconds = prepare_reports()
+                cache.clear()
+                status, _, result.prepared_ms = browsers[who].get(path)
+                assert status == 200, (path, status)
             cache.clear()  # the first request computes what the report pages cache
             status, _, result.cold_ms = browsers[who].get(path)
             assert status == 200, (path, status)
@@ -367,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{name + ' (' + who + ')':<44} median {s['median_ms']:7.1f} ms   p90 {s['p90_ms']:7.1f} ms   "
                 f"max {s['max_ms']:7.1f} ms   cold {s['cold_ms']:7.1f} ms   "
                 f"after change {s['after_change_ms'] or 0:7.1f} ms   from empty {s['from_empty_ms'] or 0:7.1f} ms   "
+                f"prepared {s['after_preparation_ms'] or 0:7.1f} ms (in {s['preparation_s'] or 0:4.1f} s)   "
                 f"{s['queries']:>3} queries   "
                 f"{s['bytes'] // 1024:>4} KiB   "
                 f"{'ok' if s['under_goal'] else 'OVER ' + str(int(GOAL_MS)) + ' ms'}",

@@ -18,6 +18,7 @@
 | CAREDESK_SWEEP_INTERVAL          | 30                               | seconds between background sweeps         |
 | CAREDESK_SWEEP_BATCH             | 500                              | sweep alerts per transaction              |
 | CAREDESK_SWEEP_SETTLE            | 15                               | seconds before the sweep reads a warning  |
+| CAREDESK_REPORTS_PREPARE_INTERVAL | 60                              | seconds between report preparations (0: never) |
 | CAREDESK_NOTIFY_LEASE_SECONDS    | 120                              | a worker's hold on a claimed notification |
 | CAREDESK_WEBHOOK_ALLOW_PRIVATE   | 0 (1 in tests)                   | 1: webhooks may reach private addresses   |
 

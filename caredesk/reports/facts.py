@@ -218,11 +218,20 @@ def blocks_for_period(start: date, end: date, current: Fingerprints | None = Non
     blocks = {day: _decoded[token] for day, token in fresh.items() if token in _decoded}
     stale = sorted(day for day in current if day not in blocks)
     if stale:
-        blocks |= _rebuild(stale)
+        blocks |= rebuild_days(stale)
     return [blocks[day] for day in sorted(blocks)]
 
 
-def _rebuild(days: list[date]) -> dict[date, Block]:
+def stale_days(current: Fingerprints) -> list[date]:
+    """The days of ``current`` whose stored block is missing or was built from other cases (what
+    the next report of them would rebuild), oldest first; nothing is decoded."""
+    stored = dict(DayBlock.objects.filter(day__in=list(current)).values_list("day", "fingerprint"))
+    return sorted(day for day, fp in current.items() if stored.get(day) != fp)
+
+
+def rebuild_days(days: list[date], *, keep: bool = True) -> dict[date, Block]:
+    """Build and store the blocks of ``days`` from the tables (one read, one upsert); ``keep``:
+    also keep them decoded in this process (a report will use them; a background build will not)."""
     by_day: dict[date, _DayRows] = {day: _DayRows() for day in days}
     rows = CaseTarget.objects.filter(_day_ranges(days)).values_list(
         "case_id",
@@ -250,7 +259,8 @@ def _rebuild(days: list[date]) -> dict[date, Block]:
     for day, rows_of_day in by_day.items():
         block = _build(rows_of_day)
         token = uuid.uuid4().hex
-        _remember(token, block)
+        if keep:
+            _remember(token, block)
         built[day] = block
         records.append(
             DayBlock(day=day, fingerprint=rows_of_day.fingerprint, token=token, rows=block.rows, payload=block.encode())

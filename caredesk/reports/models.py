@@ -5,10 +5,12 @@ them, so deleting every row changes nothing but the time of the next report.
   ``caredesk.reports.facts``), with the fingerprint of that day's cases (count, sum of ids, sum
   of versions) they were read at. A report reads the fingerprints of its days in one statement and
   rebuilds only the days whose cases changed since (every write of a case bumps its version).
-- ``WhatIfReplay``: a case's targets as the SLA engine replays its history under another package,
-  for the case's version it was replayed at (a what-if replays only the cases that changed). It is
-  the replay as of the last SLA event; read at a later instant, a running target past its due
-  instant is breached, exactly what ``replay`` as of that instant answers.
+- ``WhatIfReplay``: one case under one package, for the case's version it was made at (a what-if
+  makes again only the rows of the cases that changed): the targets the SLA engine stored for the
+  case (``actual_*``) and its targets as the engine replays its history under the package (the
+  same as the stored ones for the case's own package). The replay is as of the last SLA event;
+  read at a later instant, a running target past its due instant is breached, exactly what
+  ``replay`` as of that instant answers. A what-if reads only these narrow rows for its cases.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ class WhatIfReplay(models.Model):
     package = models.CharField(max_length=32)
     case_version = models.PositiveIntegerField()
     last_event_at = models.DateTimeField(help_text="The instant of the last SLA event replayed.")
+    actual_response_state = models.CharField(max_length=16)
+    actual_response_due_at = models.DateTimeField(null=True)
+    actual_restoration_state = models.CharField(max_length=16)
+    actual_restoration_due_at = models.DateTimeField(null=True)
+    actual_resolution_state = models.CharField(max_length=16)
+    actual_resolution_due_at = models.DateTimeField(null=True)
     response_state = models.CharField(max_length=16)
     response_due_at = models.DateTimeField(null=True)
     restoration_state = models.CharField(max_length=16)
@@ -42,6 +50,8 @@ class WhatIfReplay(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["case", "package"], name="one_replay_per_case_package")]
+        # A what-if reads one reseller's rows under one package (without it: every row of the package).
+        indexes = [models.Index(fields=["reseller", "package"], name="whatif_reseller_package")]
 
     def __str__(self) -> str:
         return f"case {self.case_id} under {self.package} (version {self.case_version})"

@@ -31,8 +31,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import BooleanField, CharField, F, FilteredRelation, Q, QuerySet, TextField, Value, When
 from django.db.models import Case as DbCase
-from django.db.models import CharField, F, FilteredRelation, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -366,15 +366,19 @@ _WHAT_IF_COLUMNS: tuple[str, ...] = (
     "package",
     "severity",
     "submitted_at",
-    "policy_id",
     "reseller_id",
     "version",
+    "fresh",
+    *(f"actual_{kind}" for kind in KINDS),
     *(f"replay_{kind}" for kind in KINDS),
     "stale_calendar",
     "stale_policy_key",
     "stale_policy_sha256",
     "stale_policy_text",
 )
+_COLUMN = {name: i for i, name in enumerate(_WHAT_IF_COLUMNS)}
+_ACTUAL = [_COLUMN[f"actual_{kind}"] for kind in KINDS]
+_REPLAY = [_COLUMN[f"replay_{kind}"] for kind in KINDS]
 
 
 def _bucket_sql(state: str, due_at: str, now: datetime) -> DbCase:
@@ -387,83 +391,110 @@ def _bucket_sql(state: str, due_at: str, now: datetime) -> DbCase:
     )
 
 
-def _with_replays(cases: QuerySet[Case], package: str, now: datetime) -> QuerySet[Case]:
-    """The cases with their stored replay under ``package`` and, only for a case that needs a new
-    replay, its business calendar and policy version (key, hash and text: parsed once per
-    process)."""
-    usable = Q(replay__case_version=F("version"), replay__last_event_at__lte=now) | Q(package=package)
+def _with_replays(cases: QuerySet[Case], package: str, now: datetime, reseller_id: int | None = None) -> QuerySet[Case]:
+    """The cases with their what-if row under ``package``: ``fresh`` when it was made at the case's
+    current version as of an instant not after ``now``, and its stored and replayed targets as
+    buckets as of ``now``; and, only for a case whose row must be made again by a replay (not
+    fresh, under another package), its business calendar and policy version (key, hash and text:
+    parsed once per process). ``reseller_id``: the cases' reseller, when they have one, so that
+    their rows are found by their own reseller key instead of scanning the package's rows."""
+    fresh = Q(replay__case_version=F("version"), replay__last_event_at__lte=now)
+    of_reseller = Q(what_if_replays__reseller_id=reseller_id) if reseller_id is not None else Q()
 
-    def unless_usable(source: str, output: Any) -> DbCase:
-        return DbCase(When(usable, then=Value(None, output_field=output)), default=F(source), output_field=output)
+    def unless_replayed(source: str, output: Any) -> DbCase:
+        return DbCase(
+            When(fresh | Q(package=package), then=Value(None, output_field=output)),
+            default=F(source),
+            output_field=output,
+        )
 
     return cases.annotate(
         calendar_text=Cast("calendar", TextField()),
-        replay=FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package)),
+        replay=FilteredRelation("what_if_replays", condition=of_reseller & Q(what_if_replays__package=package)),
     ).annotate(
+        fresh=DbCase(When(fresh, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        **{
+            f"actual_{kind}": _bucket_sql(f"replay__actual_{kind}_state", f"replay__actual_{kind}_due_at", now)
+            for kind in KINDS
+        },
         **{f"replay_{kind}": _bucket_sql(f"replay__{kind}_state", f"replay__{kind}_due_at", now) for kind in KINDS},
-        stale_calendar=unless_usable("calendar_text", TextField()),
-        stale_policy_key=unless_usable("policy__key", CharField()),
-        stale_policy_sha256=unless_usable("policy__sha256", CharField()),
-        stale_policy_text=unless_usable("policy__text", TextField()),
+        stale_calendar=unless_replayed("calendar_text", TextField()),
+        stale_policy_key=unless_replayed("policy__key", CharField()),
+        stale_policy_sha256=unless_replayed("policy__sha256", CharField()),
+        stale_policy_text=unless_replayed("policy__text", TextField()),
     )
 
 
-def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[int, dict[str, str]]:
-    """Each case's buckets under ``package`` as of ``now`` (cases already under it are left out).
+Buckets = tuple[str, ...]
+"""One bucket per target kind, in the order of ``KINDS``."""
 
-    A case's stored replay (``WhatIfReplay``) is used when it was made at the case's current
-    version; the others are replayed here through ``caredesk.domain.sla.replay`` as of their last
-    SLA event and stored, so a what-if after a change replays only the cases that changed. Read at
-    ``now``, a stored running target past its due instant is breached: exactly ``replay`` as of
-    ``now``. A history with an event after ``now`` is replayed as of ``now`` and not stored.
-    Statements: the SLA events of the cases to replay and the upsert."""
-    out: dict[int, dict[str, str]] = {}
-    stale: dict[int, dict[str, Any]] = {}
-    for case in cases:
-        if case["package"] == package:
-            continue
-        if case["stale_policy_key"] is None:
-            out[case["id"]] = {kind: case[f"replay_{kind}"] for kind in KINDS}
-        else:
-            stale[case["id"]] = case
-    if not stale:
-        return out
-    histories: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for case_id, sla in (
-        CaseEvent.objects.filter(case_id__in=list(stale), sla__isnull=False)
-        .order_by("case_id", "seq")
-        .values_list("case_id", "sla")
+
+def _rows_make(stale: Sequence[Sequence[Any]], package: str, now: datetime) -> dict[int, tuple[Buckets, Buckets]]:
+    """Make the what-if rows under ``package`` of the ``stale`` cases (rows of ``_WHAT_IF_COLUMNS``
+    whose row is missing or older than the case): their stored targets, read now, and the replay
+    of their history under ``package`` through ``caredesk.domain.sla.replay`` as of their last SLA
+    event (for a case under ``package``, the stored targets again). Answers each case's buckets
+    (stored, what-if) as of ``now``. A history with an event after ``now`` is replayed as of
+    ``now`` and not stored. Statements: their targets, the SLA events of those to replay, the
+    upsert."""
+    ids = [case[_COLUMN["id"]] for case in stale]
+    stored: dict[int, dict[str, tuple[str, datetime | None]]] = defaultdict(dict)
+    for case_id, kind, state, due_at in CaseTarget.objects.filter(case_id__in=ids).values_list(
+        "case_id", "kind", "state", "due_at"
     ):
-        if sla is not None:
-            histories[case_id].append(sla)
+        stored[case_id][kind] = (state, due_at)
+    histories: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    to_replay = [case[_COLUMN["id"]] for case in stale if case[_COLUMN["package"]] != package]
+    if to_replay:
+        for case_id, sla in (
+            CaseEvent.objects.filter(case_id__in=to_replay, sla__isnull=False)
+            .order_by("case_id", "seq")
+            .values_list("case_id", "sla")
+        ):
+            if sla is not None:
+                histories[case_id].append(sla)
+    out: dict[int, tuple[Buckets, Buckets]] = {}
     records = []
-    for case_id, case in stale.items():
-        events = events_from_json(histories.get(case_id, []))
-        calendar = _calendar(json.dumps(json.loads(case["stale_calendar"]), sort_keys=True))
-        policy = policy_of(
-            PolicyVersion(
-                key=case["stale_policy_key"], sha256=case["stale_policy_sha256"], text=case["stale_policy_text"]
+    for case in stale:
+        case_id, submitted_at = case[_COLUMN["id"]], case[_COLUMN["submitted_at"]]
+        actual = {kind: stored[case_id].get(kind, (_NOT_APPLICABLE, None)) for kind in KINDS}
+        actual_buckets = tuple(_stored_bucket(*actual[kind], now) for kind in KINDS)
+        last = submitted_at
+        replayed_as = actual
+        if case[_COLUMN["package"]] != package:
+            events = events_from_json(histories.get(case_id, []))
+            calendar = _calendar(json.dumps(json.loads(case[_COLUMN["stale_calendar"]]), sort_keys=True))
+            policy = policy_of(
+                PolicyVersion(
+                    key=case[_COLUMN["stale_policy_key"]],
+                    sha256=case[_COLUMN["stale_policy_sha256"]],
+                    text=case[_COLUMN["stale_policy_text"]],
+                )
             )
-        )
-        last = max((e.at for e in events), default=case["submitted_at"])
-        if last > now:
-            replayed = replay(
-                events, package=package, policy=policy, calendar=calendar, as_of=max(now, case["submitted_at"])
-            )
-            out[case_id] = {kind: _bucket_of(replayed, kind) for kind in KINDS}
-            continue
-        replayed = replay(events, package=package, policy=policy, calendar=calendar)
-        clocks = {clock.kind.value: clock for clock in replayed.targets.values()}
-        out[case_id] = {kind: _stored_bucket(clocks[kind].state.value, clocks[kind].due, now) for kind in KINDS}
+            last = max((e.at for e in events), default=submitted_at)
+            if last > now:
+                as_of_now = replay(
+                    events, package=package, policy=policy, calendar=calendar, as_of=max(now, submitted_at)
+                )
+                out[case_id] = (actual_buckets, tuple(_bucket_of(as_of_now, kind) for kind in KINDS))
+                continue
+            clocks = {
+                clock.kind.value: clock
+                for clock in replay(events, package=package, policy=policy, calendar=calendar).targets.values()
+            }
+            replayed_as = {kind: (clocks[kind].state.value, clocks[kind].due) for kind in KINDS}
+        out[case_id] = (actual_buckets, tuple(_stored_bucket(*replayed_as[kind], now) for kind in KINDS))
         records.append(
             WhatIfReplay(
                 case_id=case_id,
-                reseller_id=case["reseller_id"],
+                reseller_id=case[_COLUMN["reseller_id"]],
                 package=package,
-                case_version=case["version"],
+                case_version=case[_COLUMN["version"]],
                 last_event_at=last,
-                **{f"{kind}_state": clocks[kind].state.value for kind in KINDS},
-                **{f"{kind}_due_at": clocks[kind].due for kind in KINDS},
+                **{f"actual_{kind}_state": actual[kind][0] for kind in KINDS},
+                **{f"actual_{kind}_due_at": actual[kind][1] for kind in KINDS},
+                **{f"{kind}_state": replayed_as[kind][0] for kind in KINDS},
+                **{f"{kind}_due_at": replayed_as[kind][1] for kind in KINDS},
             )
         )
     WhatIfReplay.objects.bulk_create(
@@ -473,10 +504,33 @@ def _replays(cases: list[dict[str, Any]], package: str, now: datetime) -> dict[i
         update_fields=[
             "case_version",
             "last_event_at",
-            *(f"{kind}_{column}" for kind in KINDS for column in ("state", "due_at")),
+            *(f"{side}{kind}_{column}" for side in ("actual_", "") for kind in KINDS for column in ("state", "due_at")),
         ],
     )
     return out
+
+
+def cases_without_current_replay(*, package: str, start_at: datetime, end_at: datetime) -> list[int]:
+    """The cases submitted in ``start_at``..``end_at`` (half-open) whose what-if row under
+    ``package`` is missing or older than the case, newest first: the ones a what-if of that period
+    would make again."""
+    return list(
+        Case.objects.filter(submitted_at__gte=start_at, submitted_at__lt=end_at)
+        .annotate(replay=FilteredRelation("what_if_replays", condition=Q(what_if_replays__package=package)))
+        .filter(Q(replay__id__isnull=True) | Q(replay__case_version__lt=F("version")))
+        .order_by("-id")
+        .values_list("id", flat=True)
+    )
+
+
+def replays_refresh(*, case_ids: Sequence[int], package: str, now: datetime) -> int:
+    """Make the what-if rows under ``package`` of those of ``case_ids`` whose row is not current
+    (what a what-if would do for them); the number made."""
+    rows = _with_replays(Case.objects.filter(id__in=list(case_ids)), package, now).values_list(*_WHAT_IF_COLUMNS)
+    stale = [row for row in rows if not row[_COLUMN["fresh"]]]
+    if stale:
+        _rows_make(stale, package, now)
+    return len(stale)
 
 
 def what_if_for_actor(
@@ -495,9 +549,10 @@ def what_if_for_actor(
     (the engine's own answer for the case's package: ``caredesk.cases.clocks`` stores exactly what
     ``replay`` returns). "What if" replays the case's SLA history through the same ``replay`` under
     ``package``, with the case's policy version and business calendar, as of ``now``. A case
-    already under ``package`` is not replayed: its answer is the recorded one. Statements: the
-    cases, their targets, the SLA events of the cases to replay (one query for all, grouped here),
-    the policy versions; none per case."""
+    already under ``package`` is not replayed: its answer is the recorded one. Both come from the
+    cases' what-if rows (``WhatIfReplay``), made again only for the cases that changed since.
+    Statements: the cases with their rows and, for the changed cases only, their targets, their
+    SLA events (one query for all) and the upsert; none per case."""
     errors: dict[str, str] = {}
     if reseller_id is None:
         if is_vendor(actor.role_enum):
@@ -517,7 +572,7 @@ def what_if_for_actor(
     reseller: Reseller = reseller_get_for_actor(actor=actor, reseller_id=reseller_id)
     query = ReportQuery(start=start, end=end, reseller_id=reseller.pk)
     rows = list(
-        _with_replays(cases_for_report(actor=actor, query=query), package, now)
+        _with_replays(cases_for_report(actor=actor, query=query), package, now, reseller.pk)
         .values_list(*_WHAT_IF_COLUMNS)
         .order_by("id")[: WHAT_IF_MAX_CASES + 1]
     )
@@ -526,49 +581,39 @@ def what_if_for_actor(
             f"More than {WHAT_IF_MAX_CASES} cases in this period; choose a shorter one.",
             errors={"to": f"the period holds more than {WHAT_IF_MAX_CASES} cases; choose a shorter period"},
         )
-    cases = [dict(zip(_WHAT_IF_COLUMNS, row, strict=True)) for row in rows]
-    recorded: dict[int, dict[str, str]] = defaultdict(dict)
-    # The reseller's targets of the period (its own key: no scan of every target); a case outside
-    # the actor's scope is read along and never used.
-    for case_id, kind, bucket in (
-        CaseTarget.objects.filter(
-            reseller_id=reseller.pk, case__submitted_at__gte=query.start_at, case__submitted_at__lt=query.end_at
-        )
-        .annotate(bucket=_bucket_sql("state", "due_at", now))
-        .values_list("case_id", "kind", "bucket")
-    ):
-        recorded[case_id][kind] = bucket
-    other_of = _replays(cases, package, now)
+    stale = [row for row in rows if not row[_COLUMN["fresh"]]]
+    made = _rows_make(stale, package, now) if stale else {}
 
-    tally: Counter[tuple[str, str, str]] = Counter()  # (kind, actual bucket, what-if bucket) -> cases
-    by_package: dict[str, int] = defaultdict(int)
+    tally: Counter[tuple[int, str, str]] = Counter()  # (kind index, actual bucket, what-if bucket) -> cases
+    by_package: Counter[str] = Counter()
     changed: list[WhatIfCase] = []
     changed_total = 0
-    for case in cases:
-        by_package[case["package"]] += 1
-        actual = recorded.get(case["id"], {})
-        other = actual if case["package"] == package else other_of[case["id"]]
-        changes = {}
-        for kind in KINDS:
-            a = actual.get(kind, _NOT_APPLICABLE)
-            w = other.get(kind, _NOT_APPLICABLE)
-            tally[kind, a, w] += 1
-            if a != w:
-                changes[kind] = (a, w)
-        if changes:
+    id_at, package_at = _COLUMN["id"], _COLUMN["package"]
+    for row in rows:
+        by_package[row[package_at]] += 1
+        if row[id_at] in made:
+            actual, other = made[row[id_at]]
+        else:
+            actual, other = tuple(row[i] for i in _ACTUAL), tuple(row[i] for i in _REPLAY)
+        if row[package_at] == package:
+            other = actual
+        for i in range(len(KINDS)):
+            tally[i, actual[i], other[i]] += 1
+        if actual != other:
             changed_total += 1
             if len(changed) < WHAT_IF_LISTED:
                 changed.append(
                     WhatIfCase(
-                        case_id=case["id"],
-                        title=case["title"],
-                        package=case["package"],
-                        severity=case["severity"],
-                        changes=changes,
+                        case_id=row[id_at],
+                        title=row[_COLUMN["title"]],
+                        package=row[package_at],
+                        severity=row[_COLUMN["severity"]],
+                        changes={kind: (actual[i], other[i]) for i, kind in enumerate(KINDS) if actual[i] != other[i]},
                     )
                 )
     kinds = {kind: WhatIfKind() for kind in KINDS}
-    for (kind, a, w), n in tally.items():
+    for (i, a, w), n in tally.items():
+        kind = KINDS[i]
         setattr(kinds[kind].actual, a, getattr(kinds[kind].actual, a) + n)
         setattr(kinds[kind].what_if, w, getattr(kinds[kind].what_if, w) + n)
     labels = _labels(policy)[0]
@@ -580,7 +625,7 @@ def what_if_for_actor(
         package=package,
         package_label=labels.get(package, package),
         generated_at=now,
-        cases=len(cases),
+        cases=len(rows),
         cases_by_package=dict(sorted(by_package.items())),
         kinds=kinds,
         changed=changed,

@@ -15,7 +15,8 @@ from caredesk.tenancy.models import Reseller
 
 
 class SweepState(models.Model):
-    """Progress and schedule of one periodic sweep (``name`` = "sla").
+    """Progress and schedule of one periodic job: ``name`` = "sla" (the sweep) or "reports" (the
+    reports' preparation, which uses only the lease, the lock and the ``last_*`` fields).
 
     ``swept_to``, ``swept_id``: the watermark, a position in the stream of warnings ordered by
     (warning instant, target id): every warning before it was read (``swept_id`` None: every

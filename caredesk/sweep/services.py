@@ -11,7 +11,8 @@ batch, in the batch's transaction, so a run that dies midway, or a sweeper that 
 batches, continues exactly where the last committed batch stopped.
 
 ``sweep_schedule_claim`` is the scheduler's lease: a conditional UPDATE of ``next_run_at`` that
-exactly one worker wins per interval, on any number of machines."""
+exactly one worker wins per interval, on any number of machines. The same lease and lock serve the
+other periodic job, the reports' preparation (``caredesk.reports.services``), by its own row."""
 
 from __future__ import annotations
 
@@ -57,18 +58,21 @@ class SweepResult:
         }
 
 
-def _state_ensure() -> None:
-    if SweepState.objects.filter(name=SLA).exists():
+def periodic_state_ensure(name: str) -> None:
+    """The state row of the periodic job ``name`` exists (created once, by whichever worker first)."""
+    if SweepState.objects.filter(name=name).exists():
         return
     try:
         with transaction.atomic():
-            SweepState.objects.create(name=SLA, next_run_at=_LONG_AGO)  # the first claim wins at once
+            SweepState.objects.create(name=name, next_run_at=_LONG_AGO)  # the first claim wins at once
     except IntegrityError:
         pass  # another worker created it first
 
 
-def _lock() -> SweepState | None:
-    return SweepState.objects.select_for_update(skip_locked=True).filter(name=SLA).first()
+def periodic_lock(name: str) -> SweepState | None:
+    """The state row of ``name``, locked for this transaction; None while another run holds it
+    (that run does the work: the caller stops instead of queueing behind it)."""
+    return SweepState.objects.select_for_update(skip_locked=True).filter(name=name).first()
 
 
 def sweep_run(
@@ -85,12 +89,12 @@ def sweep_run(
     warn_until = at - (settle if settle is not None else timedelta(seconds=settings.CAREDESK_SWEEP_SETTLE))
     result = SweepResult(now=at)
     started = time.perf_counter()
-    _state_ensure()
+    periodic_state_ensure(SLA)
     audience = Audience()
     phase = "targets"
     while not result.finished:
         with transaction.atomic():
-            state = _lock()
+            state = periodic_lock(SLA)
             if state is None:
                 result.busy = True
                 break
@@ -145,11 +149,12 @@ def _advance(state: SweepState, batch: targets.Batch, warn_until: datetime) -> N
         state.swept_to, state.swept_id = position
 
 
-def sweep_schedule_claim(*, now: datetime | None = None, interval: float, worker: str) -> bool:
-    """Whether this worker won the next sweep (at most one winner per ``interval`` seconds)."""
+def sweep_schedule_claim(*, now: datetime | None = None, interval: float, worker: str, name: str = SLA) -> bool:
+    """Whether this worker won the next run of the periodic job ``name`` (the sweep unless told
+    otherwise): at most one winner per ``interval`` seconds."""
     at = now or clock_now()
-    _state_ensure()
-    won = SweepState.objects.filter(name=SLA, next_run_at__lte=at).update(
+    periodic_state_ensure(name)
+    won = SweepState.objects.filter(name=name, next_run_at__lte=at).update(
         next_run_at=at + timedelta(seconds=interval), last_worker=worker
     )
     return won == 1

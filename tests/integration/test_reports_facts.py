@@ -179,7 +179,12 @@ def test_stored_replays_answer_a_replay_from_scratch_and_only_changed_cases_repl
     dc = world.a.dcs[0]
     stored = what_if(dc, "care_for_cloud")
     replays = {r.case_id: r.case_version for r in WhatIfReplay.objects.filter(package="care_for_cloud")}
-    assert set(replays) == {cases.c3.pk, cases.c4.pk, cases.c6.pk, cases.c9.pk}  # the Business Care ones
+    tenant_a = {c.pk for c in (cases.c1, cases.c2, cases.c3, cases.c4, cases.c5, cases.c6, cases.c7, cases.c9)}
+    assert set(replays) == tenant_a  # a row per case: replayed (Business Care) or as stored (Care for Cloud)
+    own = WhatIfReplay.objects.get(package="care_for_cloud", case=cases.c1)
+    c1_targets = {t.kind: (t.state, t.due_at) for t in CaseTarget.objects.filter(case=cases.c1)}
+    assert {k: (getattr(own, f"{k}_state"), getattr(own, f"{k}_due_at")) for k in KINDS} == c1_targets
+    assert {k: (getattr(own, f"actual_{k}_state"), getattr(own, f"actual_{k}_due_at")) for k in KINDS} == c1_targets
     WhatIfReplay.objects.all().delete()
     assert what_if(dc, "care_for_cloud") == stored
 
