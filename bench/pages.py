@@ -43,7 +43,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.loadgen import free_port, wait_http  # noqa: E402
+
 PASSWORD = "bench-pages-2026-password"
 GOAL_MS = 300.0
 
@@ -190,14 +192,8 @@ def pick_people() -> dict[str, Any]:
     return {"people": people, "reseller": reseller, "case_id": case_id}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     proc = subprocess.Popen(
         [
@@ -230,16 +226,18 @@ def start_server(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[by
 
 
 class Browser:
-    """A cookie-keeping HTTP client that logs in through the real form."""
+    """A cookie-keeping HTTP client that logs in through the real form (or is given a session
+    cookie: ``headers``)."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
         self.base = base
+        self.headers = headers or {}
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def get(self, path: str) -> tuple[int, bytes, float]:
         started = time.perf_counter()
-        with self.opener.open(self.base + path, timeout=60) as r:
+        with self.opener.open(urllib.request.Request(self.base + path, headers=self.headers), timeout=60) as r:
             body = r.read()
             status = r.status
         return status, body, (time.perf_counter() - started) * 1000
@@ -314,6 +312,62 @@ def count_queries(paths: list[tuple[str, Any, str]]) -> dict[str, int]:
     return counts
 
 
+PEER_PAGES: list[tuple[str, str, str]] = [
+    ("dashboard", "home (overview), agent", "/helpdesk/dashboard/"),
+    ("ticket list page", "queue, agent", "/helpdesk/tickets/"),
+    ("ticket list data, open by due date (25)", "queue, agent", "{list_path}"),
+    ("ticket page", "case page, agent", "/helpdesk/tickets/{ticket}/"),
+    ("reports index (statistics)", "reports, agent", "/helpdesk/reports/"),
+    ("report: tickets by queue and month", "reports, 12 months", "/helpdesk/reports/queuemonth/"),
+]
+"""django-helpdesk's pages, with the caredesk page each compares with (as a staff user)."""
+
+
+def measure_peer(db: str, tickets: int, web_workers: int, warmup: int, requests: int) -> list[dict[str, Any]]:
+    """django-helpdesk 2.6.1 with as many tickets, in the same run, served the same way (gunicorn,
+    ``web_workers`` sync workers, DEBUG off, PostgreSQL): each page's first request ("cold") and
+    ``requests`` timed ones after ``warmup``. Its environment and database are bench/httpbench.py's."""
+    from bench.httpbench import HD_DIR, HD_VENV, gunicorn_argv, hd_env, helpdesk_ready
+
+    info = helpdesk_ready(db, tickets)
+    port = free_port()
+    proc = subprocess.Popen(
+        gunicorn_argv(HD_VENV / "bin", "hd_wsgi:application", port, web_workers),
+        env=hd_env(db),
+        cwd=HD_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    out = []
+    try:
+        wait_http(port, "/helpdesk/login/")
+        browser = Browser(f"http://127.0.0.1:{port}", headers={"Cookie": f"sessionid={info['session']}"})
+        for name, compares, path in PEER_PAGES:
+            result = Result(
+                page=name, who=compares, path=path.format(list_path=info["list_path"], ticket=info["ticket"])
+            )
+            status, _, result.cold_ms = browser.get(result.path)
+            assert status == 200, (result.path, status)
+            for i in range(warmup + requests):
+                status, body, ms = browser.get(result.path)
+                assert status == 200, (result.path, status)
+                if i >= warmup:
+                    result.times_ms.append(ms)
+                result.size = len(body)
+            s = result.summary()
+            print(
+                f"django-helpdesk {name:<40} median {s['median_ms']:7.1f} ms   p90 {s['p90_ms']:7.1f} ms   "
+                f"cold {s['cold_ms']:7.1f} ms   {s['bytes'] // 1024:>4} KiB   (compare: {compares})",
+                flush=True,
+            )
+            out.append(s)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
@@ -328,6 +382,12 @@ def main(argv: list[str] | None = None) -> int:
         help="empty the reports' derived tables before each report page; time its first request, then"
         " the worker's preparation of them and the first request after it",
     )
+    parser.add_argument(
+        "--peer-db",
+        default="",
+        help="also measure django-helpdesk's pages with as many tickets in this database (created if missing)",
+    )
+    parser.add_argument("--peer-requests", type=int, default=5, help="timed requests per django-helpdesk page")
     args = parser.parse_args(argv)
 
     database_url = os.environ.get("DATABASE_URL", "")
@@ -410,6 +470,11 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         shutil.rmtree(data_dir, ignore_errors=True)
+    peer = (
+        measure_peer(args.peer_db, total, args.web_workers, min(args.warmup, 1), args.peer_requests)
+        if args.peer_db
+        else []
+    )
     load_after = os.getloadavg()
     summary = {
         "cases": total,
@@ -420,6 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_before": [round(x, 1) for x in load_before],
         "load_average_after": [round(x, 1) for x in load_after],
         "pages": [r.summary() for r in results],
+        "django_helpdesk": peer,
     }
     print(json.dumps(summary))
     return 0

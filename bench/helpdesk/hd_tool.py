@@ -67,6 +67,7 @@ def setup() -> dict[str, object]:
         "queue": queue.pk,
         "list_path": list_path(queue.pk),
         "tickets": Ticket.objects.count(),
+        "ticket": Ticket.objects.filter(status__in=[1, 2]).order_by("id").values_list("id", flat=True).first(),
     }
 
 
