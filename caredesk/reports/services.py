@@ -15,7 +15,7 @@ instead, on what the pages ask for by default:
 
 ``caredesk worker`` runs it every ``CAREDESK_REPORTS_PREPARE_INTERVAL`` seconds (the scheduler's
 lease lets one worker enqueue it per interval), each run stopping after ``budget`` seconds and
-the next one carrying on; ``caredesk reports prepare`` runs it to the end. Work is done in
+enqueueing the next, which carries on; ``caredesk reports prepare`` runs it to the end. Work is done in
 transactions of ``CHUNK_DAYS`` days or ``CHUNK_CASES`` cases, each holding the job's state row
 (``periodic_lock``): a second run at the same time stops at once ("busy") instead of doing the
 same work. Everything it writes is what a report would have written for itself, so a run killed
@@ -42,7 +42,9 @@ logger = logging.getLogger("caredesk.reports")
 PREPARE = "reports"
 """The job's name: its lease and state row (``SweepState``)."""
 PREPARE_BLOCK_DAYS = 400
-PREPARE_BUDGET_SECONDS = 20.0
+PREPARE_BUDGET_SECONDS = 5.0
+"""A run stops after this long (it always does one transaction's work first) and enqueues the
+next, behind every task of a higher priority: a build from empty never holds a worker for long."""
 CHUNK_DAYS = 31
 CHUNK_CASES = 500
 
@@ -68,8 +70,9 @@ class PrepareResult:
 
 
 def reports_prepare(*, now: datetime | None = None, budget: float | None = PREPARE_BUDGET_SECONDS) -> PrepareResult:
-    """Build the day blocks and what-if replays the pages' default reports will ask for, up to
-    ``budget`` seconds (None: to the end); ``more`` says whether work was left for the next run."""
+    """Build the day blocks and what-if rows the pages' default reports will ask for, up to
+    ``budget`` seconds (None: to the end) but at least one transaction's work, so that every run
+    moves on; ``more`` says whether work was left for the next run."""
     at = now or clock_now()
     result = PrepareResult(now=at)
     started = time.perf_counter()
@@ -77,7 +80,8 @@ def reports_prepare(*, now: datetime | None = None, budget: float | None = PREPA
     today = at.astimezone(UTC).date()
 
     def out_of_time() -> bool:
-        return budget is not None and time.perf_counter() - started >= budget
+        done = result.days_rebuilt or result.replays
+        return budget is not None and bool(done) and time.perf_counter() - started >= budget
 
     def locked(work: Callable[..., int], /, *args: Any, **kwargs: Any) -> int | None:
         """``work(*args, **kwargs)`` in one transaction holding the job's row; None (and ``busy``)

@@ -8,6 +8,7 @@ scheduler enqueues it once per interval; the command runs it to the end."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, timedelta
 from io import StringIO
 from typing import Any
@@ -20,6 +21,7 @@ from django.utils import timezone
 
 from caredesk.cases import services
 from caredesk.reports import facts, selectors
+from caredesk.reports import services as services_module
 from caredesk.reports.models import DayBlock, WhatIfReplay
 from caredesk.reports.services import PREPARE, reports_prepare
 from caredesk.reports.tasks import reports_prepare_task
@@ -108,14 +110,30 @@ def test_a_second_run_does_nothing_and_a_change_rebuilds_its_day_and_rows_only(
     assert changed_rows == {(cases.c6.pk, p) for p in PACKAGES}
 
 
-def test_a_run_out_of_time_says_so_and_the_next_carries_on(world: World, cases: ReportCases) -> None:
-    stopped = reports_prepare(now=REPORT_NOW, budget=0)
-    assert stopped.more and (stopped.days_rebuilt, stopped.replays) == (0, 0)
-    assert not DayBlock.objects.exists()
-    done = reports_prepare(now=REPORT_NOW, budget=None)
-    assert not done.more and done.replays == 9 * len(PACKAGES)
+def test_a_run_out_of_time_does_one_transactions_work_says_so_and_the_next_carries_on(
+    world: World, cases: ReportCases
+) -> None:
+    runs = [reports_prepare(now=REPORT_NOW, budget=0)]
+    assert runs[0].more and runs[0].days_rebuilt == DayBlock.objects.count() > 0 and runs[0].replays == 0
+    while runs[-1].more:
+        runs.append(reports_prepare(now=REPORT_NOW, budget=0))
+    # One transaction each: the days (fewer than CHUNK_DAYS), then each package's nine cases.
+    assert [(r.days_rebuilt, r.replays) for r in runs] == [(runs[0].days_rebuilt, 0), (0, 9), (0, 9), (0, 9)]
     state = SweepState.objects.get(name=PREPARE)
-    assert state.last_finished_at == REPORT_NOW and state.last_result["replays"] == done.replays
+    assert state.last_finished_at == REPORT_NOW and state.last_result == runs[-1].as_dict()
+
+
+def test_the_task_enqueues_the_next_run_while_work_is_left(
+    world: World, cases: ReportCases, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    opened_today(world)  # inside both windows whatever today's date is
+    monkeypatch.setattr(services_module, "PREPARE_BUDGET_SECONDS", 0)
+    with caplog.at_level(logging.INFO, logger="caredesk.reports"):
+        first = reports_prepare_task.enqueue()  # the test settings run tasks at once, and the next ones
+    assert first.return_value["more"] is True
+    runs = [r for r in caplog.records if getattr(r, "event", "") == "reports_prepared"]
+    assert len(runs) >= 2 and getattr(runs[-1], "more") is False
+    assert sum(getattr(r, "replays") for r in runs) == WhatIfReplay.objects.count() >= len(PACKAGES)
 
 
 def test_only_the_what_ifs_default_period_is_replayed_ahead(world: World, cases: ReportCases) -> None:
