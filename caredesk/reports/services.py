@@ -1,8 +1,8 @@
 """Keeping the reports' derived tables ready before anyone asks (the reports' only write path
 besides a report's own rebuild of what changed).
 
-A report rebuilds the day blocks whose cases changed, and a what-if replays the cases whose stored
-replay is older than the case (``caredesk.reports.facts``, ``selectors.what_if_for_actor``). That
+A report rebuilds the day blocks whose cases changed, and a what-if makes again the rows of the
+cases that changed since (``caredesk.reports.facts``, ``selectors.what_if_for_actor``). That
 keeps a report after a change fast, but the first report after installing, restoring or seeding
 would build every day of its period, and the first what-if replay every case: seconds at 100,000
 cases (docs/performance.md, "Pages"). ``reports_prepare`` does that work in the background
@@ -10,13 +10,13 @@ instead, on what the pages ask for by default:
 
 - the day blocks of the last ``PREPARE_BLOCK_DAYS`` days (the 12-month reports, with a month to
   spare), rebuilt where their fingerprint changed;
-- the what-if replays, under every package of the current policy, of the cases submitted since the
+- the what-if rows, under every package of the current policy, of the cases submitted since the
   start of the what-if's default period (this month and the five before), newest first.
 
 ``caredesk worker`` runs it every ``CAREDESK_REPORTS_PREPARE_INTERVAL`` seconds (the scheduler's
 lease lets one worker enqueue it per interval), each run stopping after ``budget`` seconds and
-enqueueing the next, which carries on; ``caredesk reports prepare`` runs it to the end. Work is done in
-transactions of ``CHUNK_DAYS`` days or ``CHUNK_CASES`` cases, each holding the job's state row
+enqueueing the next, which carries on; ``caredesk reports prepare`` runs it to the end. Work is
+done in transactions of ``CHUNK_DAYS`` days or ``CHUNK_CASES`` cases, each holding the job's row
 (``periodic_lock``): a second run at the same time stops at once ("busy") instead of doing the
 same work. Everything it writes is what a report would have written for itself, so a run killed
 at any point loses nothing but time.

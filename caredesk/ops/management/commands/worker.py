@@ -1,6 +1,6 @@
 """caredesk worker: runs queued background tasks (django-tasks-db's worker) and schedules the
 periodic jobs: the sweep (SLA warnings and breaches, escalations, post-incident deadlines) and the
-reports' preparation (day blocks and what-if replays built ahead of the first report).
+reports' preparation (day blocks and what-if rows built ahead of the first report).
 
 Any number of workers on any number of machines may share the database: each runs a scheduler
 thread, and a lease row per job lets exactly one of them enqueue it per interval."""
