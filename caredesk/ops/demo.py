@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from caredesk.domain.cases.intake import LEVEL1_CHECKLIST
 from caredesk.domain.tenancy.roles import Role
 from caredesk.tenancy import services
 from caredesk.tenancy.models import EndUserAccount, Reseller, User
@@ -214,6 +215,40 @@ _TITLES = (
 )
 
 
+def _intake(
+    *,
+    dc: User,
+    account: EndUserAccount,
+    service: str,
+    severity: int,
+    title: str,
+    observed: datetime,
+    users: int,
+    frequency: str,
+    impact: str,
+    steps: str,
+    hours: str = "Mon-Fri 08:00-18:00",
+) -> dict[str, object]:
+    """A complete intake of ``dc`` for ``account``, the Level 1 checklist done."""
+    return {
+        "kind": "incident",
+        "account_id": account.pk,
+        "department": account.department,
+        "service": service,
+        "severity": severity,
+        "title": title,
+        "users_affected": users,
+        "frequency": frequency,
+        "first_observed_at": observed,
+        "business_impact": impact,
+        "steps_to_reproduce": steps,
+        "local_contact": f"{dc.name}, {dc.phone or '+1 212 555 0100'}",
+        "impacted_working_hours": hours,
+        "impacted_timezone": account.calendar.get("timezone", "UTC"),
+        "level1": dict.fromkeys(LEVEL1_CHECKLIST, True),
+    }
+
+
 def _history_case(
     rng: random.Random,
     *,
@@ -231,29 +266,18 @@ def _history_case(
     resolved (now and then by a third party, or reopened), or left waiting for the reseller."""
     from caredesk.cases import services as cases
 
-    payload = {
-        "kind": "incident",
-        "account_id": account.pk,
-        "department": account.department,
-        "service": service,
-        "severity": severity,
-        "title": title,
-        "users_affected": rng.choice([3, 12, 40, 150]),
-        "frequency": rng.choice(["constant", "intermittent", "once"]),
-        "first_observed_at": at - timedelta(hours=rng.randint(1, 20)),
-        "business_impact": "Customers wait longer than the service level allows; supervisors work around it by hand.",
-        "steps_to_reproduce": "Sign in as an agent of the affected site and follow the usual call flow.",
-        "local_contact": f"{dc.name}, {dc.phone or '+1 212 555 0100'}",
-        "impacted_working_hours": "Mon-Fri 08:00-18:00",
-        "impacted_timezone": account.calendar.get("timezone", "UTC"),
-        "level1": {
-            "help_consulted": True,
-            "user_guide_faq_consulted": True,
-            "service_advisories_checked": True,
-            "problem_reproduced": True,
-            "third_party_cause_ruled_out": True,
-        },
-    }
+    payload = _intake(
+        dc=dc,
+        account=account,
+        service=service,
+        severity=severity,
+        title=title,
+        observed=at - timedelta(hours=rng.randint(1, 20)),
+        users=rng.choice([3, 12, 40, 150]),
+        frequency=rng.choice(["constant", "intermittent", "once"]),
+        impact="Customers wait longer than the service level allows; supervisors work around it by hand.",
+        steps="Sign in as an agent of the affected site and follow the usual call flow.",
+    )
     case = cases.case_open(actor=dc, payload=payload, channel="portal", now=at)
     # Hours after submission of each step: quick for most, late for some (a breach to report).
     late = rng.random() < 0.25
@@ -367,29 +391,19 @@ def demo_history_load(*, now: datetime | None = None) -> int:
     opened = at - timedelta(days=9, hours=3)
     critical = cases.case_open(
         actor=dc,
-        payload={
-            "kind": "incident",
-            "account_id": account.pk,
-            "department": account.department,
-            "service": "pureengage_cloud",
-            "severity": 2,
-            "title": "All inbound calls fail with a busy tone",
-            "users_affected": 320,
-            "frequency": "constant",
-            "first_observed_at": opened - timedelta(minutes=20),
-            "business_impact": "No customer can reach the contact centre.",
-            "steps_to_reproduce": "Call the main number from any phone.",
-            "local_contact": f"{dc.name}, {dc.phone}",
-            "impacted_working_hours": "24x7",
-            "impacted_timezone": "America/New_York",
-            "level1": {
-                "help_consulted": True,
-                "user_guide_faq_consulted": True,
-                "service_advisories_checked": True,
-                "problem_reproduced": True,
-                "third_party_cause_ruled_out": True,
-            },
-        },
+        payload=_intake(
+            dc=dc,
+            account=account,
+            service="pureengage_cloud",
+            severity=2,
+            title="All inbound calls fail with a busy tone",
+            observed=opened - timedelta(minutes=20),
+            users=320,
+            frequency="constant",
+            impact="No customer can reach the contact centre.",
+            steps="Call the main number from any phone.",
+            hours="24x7",
+        ),
         channel="portal",
         now=opened,
     )
