@@ -118,11 +118,15 @@ class _DayRows:
 
     @property
     def fingerprint(self) -> str:
-        return f"{len(self.case_ids)}:{self.ids}:{self.versions}"
+        return _fingerprint(len(self.case_ids), self.ids, self.versions)
 
 
 def _fingerprint(n: int, ids: int | None, versions: int | None) -> str:
     return f"{n}:{ids or 0}:{versions or 0}"
+
+
+_STATE_CODE = {s: i for i, s in enumerate(STATES)}
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
 def _build(day: _DayRows) -> Block:
@@ -130,8 +134,6 @@ def _build(day: _DayRows) -> Block:
     services = sorted({r[6] for r in day.rows})
     pcode = {p: i for i, p in enumerate(packages)}
     scode = {s: i for i, s in enumerate(services)}
-    scode_state = {s: i for i, s in enumerate(STATES)}
-    kcode = {k: i for i, k in enumerate(KINDS)}
     case, reseller, account, package, severity, service, kind, state, submitted, due, met = (
         [] for _ in range(len(COLUMNS))
     )
@@ -142,8 +144,8 @@ def _build(day: _DayRows) -> Block:
         package.append(pcode[pkg])
         severity.append(sev)
         service.append(scode[svc])
-        kind.append(kcode.get(knd, -1))
-        state.append(scode_state.get(st, -1))
+        kind.append(_KIND_CODE.get(knd, -1))
+        state.append(_STATE_CODE.get(st, -1))
         submitted.append(micros(submitted_at))
         due.append(micros(due_at) if due_at is not None else NO_DUE)
         met.append((met_at - submitted_at).total_seconds() if met_at is not None else np.nan)
@@ -405,7 +407,7 @@ def sections_of(blocks: Sequence[Block], scope: Scope, fields: Sequence[str], *,
     n = len(c["case"])
     state = c["state"]
     bucket = np.where(state >= 0, BUCKET_OF_STATE[np.clip(state, 0, None)], -1).astype(np.int64)
-    bucket[(state == STATES.index("running")) & (c["due"] <= micros(now))] = 1
+    bucket[(state == _STATE_CODE["running"]) & (c["due"] <= micros(now))] = 1
     kind = c["kind"].astype(np.int64)
     response = kind == 0
     timed = np.flatnonzero(~np.isnan(c["met"]) & (kind >= 0))
@@ -456,39 +458,27 @@ def sections_of(blocks: Sequence[Block], scope: Scope, fields: Sequence[str], *,
             return services[value]
         return int(value)
 
+    def tally(inverse: np.ndarray[Any, Any], sections: int, *, percentiles: bool = True) -> list[Counted]:
+        """The numbers of each of ``sections`` sections, ``inverse`` giving each row's section."""
+        counts = _counts(inverse, sections, kind, bucket)
+        cases = np.bincount(inverse[response], minlength=sections)
+        found = _percentiles(inverse, kind, c["met"], by_met) if percentiles else {}
+        numbers = [Counted() for _ in range(sections)]
+        for i, into in enumerate(numbers):
+            _fill(counts, cases, found, i, into)
+        return numbers
+
     out = Sections(groups={}, total=Counted(), months={}, goal={})
-    # Groups.
     keys, inverse = section([column_of[f] for f in fields])
-    ng = len(keys)
-    counts = _counts(inverse, ng, kind, bucket)
-    cases = np.bincount(inverse[response], minlength=ng)
-    found = _percentiles(inverse, kind, c["met"], by_met)
-    for i, key in enumerate(keys):
-        group = out.groups[tuple(decode(f, v) for f, v in zip(fields, key, strict=True))] = Counted()
-        _fill(counts, cases, found, i, group)
-    # Total.
-    zero = np.zeros(n, dtype=np.int64)
+    for key, numbers in zip(keys, tally(inverse, len(keys)), strict=True):
+        out.groups[tuple(decode(f, v) for f, v in zip(fields, key, strict=True))] = numbers
     if n:
-        _fill(
-            _counts(zero, 1, kind, bucket),
-            np.bincount(zero[response], minlength=1),
-            _percentiles(zero, kind, c["met"], by_met),
-            0,
-            out.total,
-        )
-    # Months.
+        out.total = tally(np.zeros(n, dtype=np.int64), 1)[0]
     keys, inverse = section([months])
-    counts = _counts(inverse, len(keys), kind, bucket)
-    cases = np.bincount(inverse[response], minlength=len(keys))
-    found = _percentiles(inverse, kind, c["met"], by_met)
-    for i, (month,) in enumerate(keys):
-        first = np.datetime64(month, "M").astype("datetime64[D]").item()
-        _fill(counts, cases, found, i, out.months.setdefault(first, Counted()))
-    # Restoration goal per package and severity (counts only).
+    for (month,), numbers in zip(keys, tally(inverse, len(keys)), strict=True):
+        out.months[np.datetime64(month, "M").astype("datetime64[D]").item()] = numbers
+    # The restoration goal per package and severity: counts only.
     keys, inverse = section([c["package"], c["severity"]])
-    counts = _counts(inverse, len(keys), kind, bucket)
-    cases = np.bincount(inverse[response], minlength=len(keys))
-    for i, (package, severity) in enumerate(keys):
-        goal = out.goal[packages[package], int(severity)] = Counted()
-        _fill(counts, cases, {}, i, goal)
+    for (package, severity), numbers in zip(keys, tally(inverse, len(keys), percentiles=False), strict=True):
+        out.goal[packages[package], int(severity)] = numbers
     return out

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -40,7 +40,7 @@ from caredesk.cases.models import Case, CaseEvent, CaseTarget
 from caredesk.cases.selectors import case_visible_for_actor
 from caredesk.domain.errors import ValidationFailed
 from caredesk.domain.sla.calendar import BusinessCalendar
-from caredesk.domain.sla.clocks import ClockState, TargetState
+from caredesk.domain.sla.clocks import ClockState, TargetKind, TargetState
 from caredesk.domain.sla.policy import DEFAULT_RESTORATION_GOAL_SHARE, Policy
 from caredesk.domain.sla.replay import events_from_json, replay
 from caredesk.domain.tenancy.roles import Role, is_vendor
@@ -206,26 +206,20 @@ def report_facts_scope(*, actor: User, query: ReportQuery) -> facts.Scope:
     return scope
 
 
-def _group_labels(fields: Sequence[str], keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
-    """The names a reseller or account group is shown by (one statement, for the groups found)."""
+def _names(fields: Sequence[str], keys: Sequence[Key]) -> dict[int, str]:
+    """What a reseller or account group is shown as, by id (one statement, for the groups found):
+    the reseller's name, the account's "name / department"; nothing for other groupings."""
+    ids = [k[0] for k in keys]
     if fields == ("reseller_id",):
-        names = dict(Reseller.objects.filter(pk__in=[k[0] for k in keys]).values_list("id", "name"))
-        return {k: {"reseller__name": names.get(k[0], str(k[0]))} for k in keys}
+        return dict(Reseller.objects.filter(pk__in=ids).values_list("id", "name"))
     if fields == ("account_id",):
-        accounts = {
-            pk: (name, department)
-            for pk, name, department in EndUserAccount.objects.filter(pk__in=[k[0] for k in keys]).values_list(
+        return {
+            pk: f"{name} / {department}" if department else name
+            for pk, name, department in EndUserAccount.objects.filter(pk__in=ids).values_list(
                 "id", "name", "department"
             )
         }
-        return {
-            k: {
-                "account__name": accounts.get(k[0], (str(k[0]), ""))[0],
-                "account__department": accounts.get(k[0], ("", ""))[1],
-            }
-            for k in keys
-        }
-    return {k: {} for k in keys}
+    return {}
 
 
 Key = tuple[Any, ...]
@@ -259,24 +253,18 @@ def sla_report_for_actor(
     fields = GROUP_BY[query.group_by]
     blocks = facts.blocks_for_period(query.start, query.end, fingerprints)
     sections = facts.sections_of(blocks, report_facts_scope(actor=actor, query=query), fields, now=now)
-    labels = _group_labels(fields, list(sections.groups))
+    names = _names(fields, list(sections.groups))
+    label_of: dict[str, Callable[[Any], str]] = {
+        "package": lambda value: package_labels.get(value, value),
+        "severity": lambda value: severity_labels.get(value, str(value)),
+        "service": lambda value: service_labels.get(value, value),
+        "reseller_id": lambda value: names.get(value, str(value)),
+        "account_id": lambda value: names.get(value, str(value)),
+    }
 
     groups = []
     for key, group in sorted(sections.groups.items(), key=lambda item: tuple(str(k) for k in item[0])):
-        v = labels[key]
-        parts = []
-        for f, value in zip(fields, key, strict=True):
-            if f == "package":
-                parts.append(package_labels.get(value, value))
-            elif f == "severity":
-                parts.append(severity_labels.get(value, str(value)))
-            elif f == "service":
-                parts.append(service_labels.get(value, value))
-            elif f == "reseller_id":
-                parts.append(v["reseller__name"])
-            else:
-                dept = v["account__department"]
-                parts.append(f"{v['account__name']} / {dept}" if dept else v["account__name"])
+        parts = [label_of[f](value) for f, value in zip(fields, key, strict=True)]
         key_json = {f.removesuffix("_id"): value for f, value in zip(fields, key, strict=True)}
         groups.append(GroupRow(key=key_json, label=" · ".join(parts), cases=group.cases, targets=group.targets))
     if query.group_by in ("reseller", "account"):
@@ -332,7 +320,7 @@ def filter_choices_for_actor(*, actor: User) -> dict[str, list[tuple[int, str]]]
 
 
 def _bucket_of(state: ClockState, kind: str) -> str:
-    clock = state.targets[next(k for k in state.targets if k.value == kind)]
+    clock = state.targets[TargetKind(kind)]
     if clock.state is TargetState.PAUSED:
         return "running"
     if clock.state is TargetState.RUNNING and clock.due is not None and clock.due <= state.as_of:
