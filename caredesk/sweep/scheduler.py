@@ -39,10 +39,6 @@ class SweepScheduler(threading.Thread):
         self.poll = min(5.0, *(job.interval for job in self.jobs))
         self._stopped = threading.Event()
 
-    def tick(self) -> bool:
-        """One attempt at every job; True when this worker enqueued the sweep."""
-        return SLA in self.tick_all()
-
     def tick_all(self) -> list[str]:
         """One attempt at every job; the names of those this worker enqueued."""
         enqueued = []

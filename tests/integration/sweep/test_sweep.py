@@ -160,8 +160,8 @@ def test_the_scheduler_lease_has_one_winner_per_interval() -> None:
 
 def test_a_scheduler_tick_enqueues_a_sweep_that_runs(world: World) -> None:
     scheduler = SweepScheduler(interval=30, worker="test-worker")
-    assert scheduler.tick() is True  # the test settings run tasks at once (ImmediateBackend)
-    assert scheduler.tick() is False
+    assert scheduler.tick_all() == ["sla"]  # the test settings run tasks at once (ImmediateBackend)
+    assert scheduler.tick_all() == []
     assert sweep_health(now=ny("2030-01-01 00:00"))["last_sweep_at"] is not None
 
 
